@@ -1,0 +1,128 @@
+"""How each kind of record reads in a result list and what text finds it.
+
+One place decides an item's title, its one-line subtitle and the text the
+search index holds for it, so the CLI, the app and the index agree.
+"""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+from .search import Entry
+
+Items = dict[str, list[dict[str, Any]]]
+
+
+def month_label(meeting: dict[str, Any]) -> str:
+    """A meeting's date as precise as the data is: "Sep 2017", "Sep (year 2?)", "?"."""
+    month = meeting.get("month")
+    label = calendar.month_abbr[month] if month else ""
+    if meeting.get("year"):
+        inferred = "year" in (meeting.get("added") or {})
+        return f"{label} {meeting['year']}{'?' if inferred else ''}".strip()
+    if meeting.get("project_year"):
+        return f"{label} (year {meeting['project_year']}?)".strip()
+    return label or "date unknown"
+
+
+def build_entries(items: Items) -> list[Entry]:
+    """Search entries for every item, cities first (the order browsing shows)."""
+    cities = {c["id"]: c for c in items["cities"]}
+    networks = {n["id"]: n for n in items["networks"]}
+    contacts = {c["id"]: c for c in items["contacts"]}
+
+    def city_words(city_id: str | None) -> list[str]:
+        city = cities.get(city_id or "")
+        if not city:
+            return []
+        return [city["name"], city.get("name_en") or "", *(city.get("aliases") or []),
+                city.get("country") or ""]
+
+    def network_words(ids: list[str]) -> list[str]:
+        words: list[str] = []
+        for network_id in ids:
+            network = networks.get(network_id)
+            if network:
+                words += [network["name"], *(network.get("aliases") or [])]
+        return words
+
+    entries: list[Entry] = []
+    for city in items["cities"]:
+        subtitle = _join(city.get("country"), city.get("name_en") if city.get("name_en") else None)
+        entries.append(Entry(
+            "city", city["id"], city["name"], subtitle,
+            _text(city.get("name_en"), city.get("aliases"), city.get("country"),
+                  city.get("country_code"), city.get("region")),
+            _text(city.get("notes")),
+        ))
+    for network in items["networks"]:
+        entries.append(Entry(
+            "network", network["id"], network["name"],
+            _join(network.get("type"), network.get("theme") or network.get("programme")),
+            _text(network.get("aliases"), network.get("theme"), network.get("programme"),
+                  network.get("type"), [cities[c]["name"] for c in network.get("cities") or []],
+                  [s.get("handle") for s in network.get("social") or []],
+                  network.get("emails"), [link["title"] for link in network.get("links") or []]),
+            _text(network.get("description")),
+        ))
+    for contact in items["contacts"]:
+        city = cities.get(contact.get("city") or "")
+        parent = contacts.get(contact.get("parent") or "")
+        phones = [p["raw"] for p in contact.get("phones") or []]
+        entries.append(Entry(
+            "contact", contact["id"], contact["name"],
+            _join(contact.get("role"), contact.get("organisation") or (parent or {}).get("name"),
+                  city["name"] if city else None),
+            _text(contact.get("role"), contact.get("organisation"), contact.get("type"),
+                  parent["name"] if parent else None, city_words(contact.get("city")),
+                  (contact.get("address") or {}).get("raw"), phones,
+                  ["".join(ch for ch in p if ch.isdigit()) for p in phones],
+                  contact.get("emails"), contact.get("websites"),
+                  [s.get("handle") or s.get("label") for s in contact.get("social") or []],
+                  network_words(contact.get("networks") or [])),
+            _text(contact.get("notes")),
+        ))
+    for meeting in items["meetings"]:
+        network = networks.get(meeting.get("network") or "")
+        city = cities.get(meeting.get("city") or "")
+        month = meeting.get("month")
+        entries.append(Entry(
+            "meeting", meeting["id"], meeting["title"],
+            _join(network["name"] if network else None, month_label(meeting),
+                  city["name"] if city else meeting.get("place")),
+            _text(meeting.get("kind"), meeting.get("place"), city_words(meeting.get("city")),
+                  network_words([meeting["network"]] if meeting.get("network") else []),
+                  [calendar.month_name[month], calendar.month_abbr[month]] if month else None,
+                  str(meeting["year"]) if meeting.get("year") else None),
+            _text(meeting.get("raw")),
+        ))
+    for document in items["documents"]:
+        network = networks.get(document.get("network") or "")
+        authors = [contacts[a]["name"] for a in document.get("authors") or []]
+        entries.append(Entry(
+            "document", document["id"], document["title"],
+            _join(document.get("type"), network["name"] if network else None,
+                  ", ".join(authors) or None),
+            _text(document.get("type"), network["name"] if network else None, authors,
+                  document.get("tags"), document.get("organisations")),
+            _text(document.get("summary"), document.get("body"),
+                  [cities[c]["name"] for c in document.get("cities") or []],
+                  [contacts[c]["name"] for c in document.get("contacts") or []]),
+        ))
+    return entries
+
+
+def _join(*parts: str | None) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def _text(*parts: Any) -> str:
+    """Flatten strings and lists of strings into one space-separated text."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, list):
+            out.extend(p for p in part if isinstance(p, str))
+    return " ".join(out)

@@ -1,0 +1,59 @@
+"""Text folding for search: lower case, no accents, letters NFKD leaves alone spelt out.
+
+Folding happens once per record at load time and once per query, so "loule"
+finds "Loulé", "lodz" finds "Łódź" and "strasse" finds "Straße".  The folded
+form keeps a map back to the original characters so the UI can highlight the
+matched part of the text as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Letters that Unicode decomposition does not reduce to ASCII.
+_SPECIAL = {
+    "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae",
+    "œ": "oe", "Œ": "oe", "đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d",
+    "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l", "ŋ": "n", "Ŋ": "n", "ĸ": "k",
+    "ſ": "s", "ŧ": "t", "Ŧ": "t",
+}
+
+# Folded words: letters and digits of any script (Greek and Cyrillic stay searchable).
+WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=4096)
+def fold_char(char: str) -> str:
+    """Fold one character; may return "" (combining marks) or two letters (ß)."""
+    if char in _SPECIAL:
+        return _SPECIAL[char]
+    if char.isascii():
+        return char.lower()
+    decomposed = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(_SPECIAL.get(c, c) for c in base).lower()
+
+
+def fold(text: str) -> str:
+    """Fold a whole string (fast path for pure ASCII)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(fold_char(c) for c in text)
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Fold `text` and return, for each folded character, its index in `text`."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = fold_char(char)
+        folded.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(folded), origin
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`: runs of letters and digits."""
+    return WORD.findall(fold(text))

@@ -1,0 +1,257 @@
+"""YAML → SQLite: validate a directory file and build the database atomically.
+
+The YAML is the source of truth and the database a cache of it.  A load reads
+and validates the whole file first; only then is a new database built, in a
+temporary file beside the target, and swapped in with one rename.  Any error
+leaves the existing database byte-for-byte as it was, and a lock file makes
+two loads at once wait for each other instead of mixing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from . import schema
+from .entries import build_entries
+from .errors import DirectoryError
+from .phones import normalise
+from .search import build_index
+from .validate import validate
+from .yamlfile import parse, read_text
+
+LOCK_TIMEOUT_SECONDS = 60
+KIND_CODES = {kind.name: code for code, kind in enumerate(schema.KINDS)}
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as a long load advances."""
+
+
+def load(source: Path, target: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Validate `source` and (re)build the database at `target`; return counts per kind."""
+    report = progress or (lambda stage, done, total: None)
+    source = Path(source).expanduser().resolve() if Path(source).exists() else Path(source)
+    report("reading", 0, 3)
+    text, digest = read_text(source)
+    report("parsing", 1, 3)
+    data = parse(text, source)
+    report("checking", 2, 3)
+    items = validate(data, text, source)
+    del data, text
+    target = Path(target).expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DirectoryError(f"cannot create the folder for the database: {exc.strerror}",
+                             path=target.parent, hint="choose another place with --db") from None
+    with _exclusive(target):
+        temporary = target.parent / f".{target.name}.{os.getpid()}.tmp"
+        _remove_stale_temporaries(target)
+        try:
+            _build(temporary, items, source, digest, report)
+            os.replace(temporary, target)
+        except sqlite3.Error as exc:
+            raise _storage_error(exc, target) from None
+        except OSError as exc:
+            raise DirectoryError(f"cannot write the database: {exc.strerror}", path=target,
+                                 hint="check the disk has space and the folder is writable, "
+                                      "or choose another place with --db") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+    return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
+
+
+# --- building -------------------------------------------------------------------
+
+
+def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
+           report: Progress) -> None:
+    import sqlite_utils  # imported here: costs ~150 ms, and only loads need it
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")   # a fresh temporary file: nothing to protect
+    conn.execute("PRAGMA synchronous = OFF")
+    db = sqlite_utils.Database(conn)
+    total = sum(len(v) for v in items.values())
+    done = 0
+    cities = {c["id"]: c for c in items["cities"]}
+    conn.execute("BEGIN")
+    foreign_keys = [fk for kind in schema.KINDS for fk in _create_tables(db, kind)]
+    db.add_foreign_keys(foreign_keys)  # after every table exists: contacts refer to contacts
+    for kind in schema.KINDS:
+        _create_list_tables(db, kind)
+    for kind in schema.KINDS:
+        rows: dict[str, list[dict]] = {}
+        for item in items[kind.plural]:
+            for table, row in _rows(kind, item, cities):
+                rows.setdefault(table, []).append(row)
+            done += 1
+            if done % 5000 == 0:
+                report("storing", done, total)
+        for table, table_rows in rows.items():
+            db[table].insert_all(table_rows, batch_size=2000)
+    report("indexing", total, total)
+    entries = build_entries(items)
+    db["entries"].insert_all(
+        ({"number": n, "kind": e.kind, "id": e.id, "title": e.title, "subtitle": e.subtitle}
+         for n, e in enumerate(entries)), pk="number", batch_size=5000)
+    db["entries"].create_index(["kind", "id"], unique=True)
+    blobs = build_index(entries, KIND_CODES)
+    db["search_index"].insert_all(({"name": k, "value": v} for k, v in blobs.items()), pk="name")
+    db["meta"].insert_all(({"key": k, "value": str(v)} for k, v in {
+        "schema_version": schema.SCHEMA_VERSION,
+        "source_path": str(source),
+        "source_sha256": digest,
+        "source_size": source.stat().st_size,
+        "source_mtime_ns": source.stat().st_mtime_ns,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "kind_codes": json.dumps(KIND_CODES),
+    }.items()), pk="key")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_key_check")
+    conn.close()
+    report("done", total, total)
+
+
+def _create_tables(db: Any, kind: schema.Kind) -> list[tuple[str, str, str, str]]:
+    """Create the kind's main table; return its foreign keys to add once all tables exist."""
+    columns: dict[str, type] = {"id": str}
+    foreign_keys = []
+    for field in kind.fields:
+        ftype = field.type
+        if isinstance(ftype, (schema.Text, schema.Ref)):
+            columns[field.name] = str
+            if isinstance(ftype, schema.Ref):
+                foreign_keys.append((kind.plural, field.name, schema.KIND_BY_NAME[ftype.kind].plural, "id"))
+        elif isinstance(ftype, schema.Integer):
+            columns[field.name] = int
+        elif isinstance(ftype, schema.Number):
+            columns[field.name] = float
+        elif isinstance(ftype, schema.Record):
+            for sub in ftype.fields:
+                columns[f"{field.name}_{sub.name}"] = float if isinstance(sub.type, schema.Number) else str
+        elif not isinstance(ftype, schema.ListOf) or isinstance(ftype.item, schema.Text):
+            columns[field.name] = str  # lists of text and the `added` map: kept as JSON
+    columns["added"] = str
+    columns["data"] = str
+    db[kind.plural].create(columns, pk="id")
+    for _, column, _, _ in foreign_keys:
+        db[kind.plural].create_index([column])
+    if "warnings" not in db.table_names():
+        db["warnings"].create({"kind": str, "item_id": str, "field": str, "message": str,
+                               "origin": str})
+        db["warnings"].create_index(["kind", "item_id"])
+    return foreign_keys
+
+
+def _create_list_tables(db: Any, kind: schema.Kind) -> None:
+    """Link tables for lists of references, child tables for lists of records."""
+    for field in kind.fields:
+        ftype = field.type
+        if not isinstance(ftype, schema.ListOf):
+            continue
+        table = f"{kind.plural}_{field.name}"
+        if isinstance(ftype.item, schema.Ref):
+            target = schema.KIND_BY_NAME[ftype.item.kind].plural
+            db[table].create(
+                {"item_id": str, "target_id": str, "position": int}, pk=("item_id", "position"),
+                foreign_keys=[("item_id", kind.plural, "id"), ("target_id", target, "id")])
+            db[table].create_index(["target_id"])
+        elif isinstance(ftype.item, schema.Record):
+            child = {"item_id": str, "position": int}
+            child.update({sub.name: str for sub in ftype.item.fields})
+            if field.name == "phones":
+                child.update({"e164": str, "international": str, "region": str})
+            db[table].create(child, pk=("item_id", "position"),
+                             foreign_keys=[("item_id", kind.plural, "id")])
+
+
+def _rows(kind: schema.Kind, item: dict, cities: dict[str, dict]) -> Iterator[tuple[str, dict]]:
+    row: dict[str, Any] = {"id": item["id"], "added": _json(item.get("added")), "data": _json(item)}
+    for field in kind.fields:
+        value = item.get(field.name)
+        ftype = field.type
+        if isinstance(ftype, schema.Record):
+            for sub in ftype.fields:
+                row[f"{field.name}_{sub.name}"] = (value or {}).get(sub.name)
+        elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref):
+            for position, target in enumerate(value or []):
+                yield f"{kind.plural}_{field.name}", {"item_id": item["id"], "target_id": target,
+                                                      "position": position}
+        elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Record):
+            for position, element in enumerate(value or []):
+                child = {"item_id": item["id"], "position": position, **element}
+                if field.name == "phones":
+                    yield from _checked_phone(kind, item, child, position, cities)
+                yield f"{kind.plural}_{field.name}", child
+        elif isinstance(ftype, (schema.ListOf, schema.TextMap)):
+            row[field.name] = _json(value)
+        else:
+            row[field.name] = value
+    yield kind.plural, row
+    for message in item.get("warnings") or []:
+        yield "warnings", {"kind": kind.name, "item_id": item["id"], "field": None,
+                           "message": message, "origin": "source"}
+
+
+def _checked_phone(kind: schema.Kind, item: dict, row: dict, position: int,
+                   cities: dict[str, dict]) -> Iterator[tuple[str, dict]]:
+    """Add the normalised forms to a phone row and yield its data-quality warnings."""
+    city = cities.get(item.get("city") or "") or {}
+    checked = normalise(row["raw"], city.get("country_code"), city.get("name"))
+    row.update(e164=checked.e164, international=checked.international, region=checked.region)
+    for message in checked.warnings:
+        yield "warnings", {"kind": kind.name, "item_id": item["id"],
+                           "field": f"phones[{position}]", "message": message, "origin": "check"}
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+# --- locking and clean-up ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive(target: Path) -> Iterator[None]:
+    """Hold the target's lock file; a second load waits, then gives up clearly."""
+    lock_path = target.parent / f".{target.name}.lock"
+    with open(lock_path, "a") as handle:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise DirectoryError(
+                        "another load of this database is still running", path=target,
+                        hint="wait for it to finish, then run the load again") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete temporary files left by a load that was killed (we hold the lock)."""
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _storage_error(exc: sqlite3.Error, target: Path) -> DirectoryError:
+    text = str(exc)
+    if "full" in text:
+        return DirectoryError("the disk is full", path=target,
+                              hint="free some space or choose another place with --db")
+    return DirectoryError(f"cannot build the database: {text}", path=target,
+                          hint="check the folder is writable, or choose another place with --db")

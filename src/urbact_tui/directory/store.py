@@ -1,0 +1,236 @@
+"""Reading the directory database: records with their links, the timeline, search.
+
+Reads use the standard library's sqlite3 (not sqlite-utils) to keep start-up
+light.  `open_directory` also keeps the database in step with its YAML file:
+missing → built from the bundled seed; the recorded source file changed →
+rebuilt from that same file (never silently replaced by the seed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import schema
+from .entries import month_label
+from .errors import DirectoryError
+from .search import Hit, SearchIndex
+
+if TYPE_CHECKING:
+    from .loader import Progress
+
+MEETING_ORDER = 'coalesce(m.year, 0), coalesce(m.project_year, 0), m."order", coalesce(m.month, 0)'
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A linked record as a one-line reference."""
+
+    kind: str
+    id: str
+    title: str
+    subtitle: str
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "title": self.title, "subtitle": self.subtitle}
+
+
+class Directory:
+    """An open directory database (read-only)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DirectoryError("the database file does not exist", path=self.path,
+                                 hint="run `urbact-tui load` to build it")
+        try:
+            self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                         check_same_thread=False)
+            self.meta = dict(self._conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.Error as exc:
+            raise damaged(self.path, exc) from None
+        if self.meta.get("schema_version") != schema.SCHEMA_VERSION:
+            raise DirectoryError(
+                "the database was built by another version of urbact-tui", path=self.path,
+                hint="run `urbact-tui load` to rebuild it from the directory file")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @property
+    def source(self) -> Path:
+        return Path(self.meta["source_path"])
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from None
+
+    # -- search
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        blobs = dict(self.query("SELECT name, value FROM search_index"))
+        return SearchIndex(blobs, json.loads(self.meta["kind_codes"]), self._entries_by_number)
+
+    def search(self, query: str, kind: str | None = None, limit: int = 50) -> list[Hit]:
+        return self.index.search(query, kind=kind, limit=limit)
+
+    def _entries_by_number(self, numbers: list[int]) -> list[tuple[str, str, str, str]]:
+        rows: dict[int, tuple[str, str, str, str]] = {}
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for number, *row in self.query(
+                    f"SELECT number, kind, id, title, subtitle FROM entries WHERE number IN ({marks})",
+                    chunk):
+                rows[number] = tuple(row)
+        return [rows[n] for n in numbers]
+
+    # -- records
+
+    def summary(self, kind: str, item_id: str) -> Summary | None:
+        rows = self.query("SELECT kind, id, title, subtitle FROM entries WHERE kind = ? AND id = ?",
+                          (kind, item_id))
+        return Summary(*rows[0]) if rows else None
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.query("SELECT kind, count(*) FROM entries GROUP BY kind"))
+
+    def get(self, kind_name: str, item_id: str) -> dict[str, Any] | None:
+        """The whole record with its linked records and warnings, or None."""
+        kind = schema.KIND_BY_NAME.get(kind_name)
+        if kind is None:
+            return None
+        rows = self.query(f"SELECT data FROM {kind.plural} WHERE id = ?", (item_id,))
+        if not rows:
+            return None
+        record = json.loads(rows[0][0])
+        if kind is schema.CONTACT:
+            record["phones"] = [
+                {k: v for k, v in zip(("raw", "ext", "label", "e164", "international", "region"), row)
+                 if v is not None}
+                for row in self.query(
+                    "SELECT raw, ext, label, e164, international, region FROM contacts_phones "
+                    "WHERE item_id = ? ORDER BY position", (item_id,))
+            ]
+        summary = self.summary(kind.name, item_id)
+        return {
+            "kind": kind.name,
+            "id": item_id,
+            "title": summary.title if summary else item_id,
+            "subtitle": summary.subtitle if summary else "",
+            "record": record,
+            "links": {name: [s.as_json() for s in items]
+                      for name, items in self._links(kind, item_id, record).items() if items},
+            "warnings": [
+                {"field": field, "message": message, "origin": origin}
+                for field, message, origin in self.query(
+                    "SELECT field, message, origin FROM warnings WHERE kind = ? AND item_id = ? "
+                    "ORDER BY origin DESC, rowid", (kind.name, item_id))
+            ],
+        }
+
+    def _links(self, kind: schema.Kind, item_id: str, record: dict) -> dict[str, list[Summary]]:
+        """Outgoing references (by field name), then incoming ones (by kind), schema-driven."""
+        links: dict[str, list[Summary]] = {}
+        for field in kind.fields:
+            target = _target_kind(field)
+            if target is None:
+                continue
+            values = record.get(field.name)
+            ids = values if isinstance(values, list) else [values] if values else []
+            links[field.name] = [s for s in (self.summary(target, i) for i in ids) if s]
+        for other in schema.KINDS:
+            for field in other.fields:
+                if _target_kind(field) != kind.name:
+                    continue
+                ids = self._referencing(other, field, item_id)
+                found = links.setdefault(other.plural, [])
+                known = {s.id for s in found}
+                found.extend(s for s in (self.summary(other.name, i) for i in ids)
+                             if s and s.id not in known and not known.add(s.id))
+        return links
+
+    def _referencing(self, other: schema.Kind, field: schema.Field, item_id: str) -> list[str]:
+        if isinstance(field.type, schema.Ref):
+            order = MEETING_ORDER if other is schema.MEETING else "m.rowid"
+            sql = f'SELECT m.id FROM {other.plural} m WHERE m."{field.name}" = ? ORDER BY {order}'
+        elif other is schema.MEETING:
+            sql = (f"SELECT m.id FROM {other.plural}_{field.name} l JOIN meetings m ON m.id = l.item_id "
+                   f"WHERE l.target_id = ? ORDER BY {MEETING_ORDER}")
+        else:
+            sql = f"SELECT item_id FROM {other.plural}_{field.name} WHERE target_id = ? ORDER BY rowid"
+        return [row[0] for row in self.query(sql, (item_id,))]
+
+    # -- timeline
+
+    def timeline(self, network: str | None = None) -> list[dict[str, Any]]:
+        """Meetings in chronological order, grouped by network."""
+        where, params = ("WHERE m.network = ?", (network,)) if network else ("", ())
+        rows = self.query(
+            f"SELECT m.data, m.network, n.name, c.name FROM meetings m "
+            f"LEFT JOIN networks n ON n.id = m.network LEFT JOIN cities c ON c.id = m.city "
+            f"{where} ORDER BY coalesce(n.name, ''), {MEETING_ORDER}", params)
+        timeline = []
+        for data, network_id, network_name, city_name in rows:
+            meeting = json.loads(data)
+            timeline.append({
+                "id": meeting["id"], "title": meeting["title"], "kind": meeting["kind"],
+                "network": network_id, "network_name": network_name,
+                "city": meeting.get("city"), "city_name": city_name,
+                "place": meeting.get("place"), "year": meeting.get("year"),
+                "month": meeting.get("month"), "project_year": meeting.get("project_year"),
+                "order": meeting["order"], "date": month_label(meeting),
+                "inferred": sorted((meeting.get("added") or {}).keys()),
+            })
+        return timeline
+
+
+def _target_kind(field: schema.Field) -> str | None:
+    if isinstance(field.type, schema.Ref):
+        return field.type.kind
+    if isinstance(field.type, schema.ListOf) and isinstance(field.type.item, schema.Ref):
+        return field.type.item.kind
+    return None
+
+
+def damaged(path: Path, exc: Exception) -> DirectoryError:
+    return DirectoryError(
+        f"the database cannot be read ({exc})", path=path,
+        hint="run `urbact-tui load` to rebuild it from the directory file")
+
+
+def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None) -> Directory:
+    """Open the database at `db_path`, building or refreshing it from its YAML first."""
+    from .loader import load  # only a build needs the YAML and phone libraries
+
+    if not db_path.exists():
+        load(seed, db_path, progress)
+        return Directory(db_path)
+    directory = Directory(db_path)
+    source = directory.source
+    if _changed(source, directory.meta):
+        directory.close()
+        load(source, db_path, progress)
+        directory = Directory(db_path)
+    return directory
+
+
+def _changed(source: Path, meta: dict[str, str]) -> bool:
+    """Has the recorded YAML changed since the build?  Size and mtime first, then hash."""
+    try:
+        stat = source.stat()
+    except OSError:
+        return False  # the source is gone: keep what we have
+    if str(stat.st_size) == meta.get("source_size") and \
+            str(stat.st_mtime_ns) == meta.get("source_mtime_ns"):
+        return False
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    return digest != meta.get("source_sha256")
