@@ -1,0 +1,167 @@
+"""A newcomer on the staff looks things up: every entity in the pages is findable.
+
+Each case is a query a person would type and the record they expect near the
+top.  `show` must then hold the detail they came for.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# (query, kind, id) — the record must be among the first three results.
+LOOKUPS = [
+    # cities, by local name, English name, without accents, with typos
+    ("loule", "city", "loule"),
+    ("Loulé", "city", "loule"),
+    ("turin", "city", "torino"),
+    ("torino", "city", "torino"),
+    ("genoa", "city", "genova"),
+    ("antwerp", "city", "antwerpen"),
+    ("naples", "city", "napoli"),
+    ("ghent", "city", "gent"),
+    ("bilboa", "city", "bilbao"),
+    ("ljublana", "city", "ljubljana"),
+    ("lisbon", "city", "lisboa"),
+    ("san dona", "city", "san-dona-di-piave"),
+    ("perigueux", "city", "perigueux"),
+    ("angouleme", "city", "angouleme"),
+    ("santiago compostela", "city", "santiago-de-compostela"),
+    ("athienou", "city", "athienou"),
+    ("piraeus", "city", "piraeus"),
+    ("dakar", "city", "dakar"),
+    # offices, councils, departments
+    ("loule city", "contact", "loule-city"),
+    ("amadora", "contact", "amadora-office"),
+    ("european funds", "contact", "rome-european-funds"),
+    ("desenvolvimento local", "contact", "lisboa-desenvolvimento-local"),
+    ("gijon council", "contact", "gijon-city-council"),
+    ("manchester council", "contact", "manchester-city-council"),
+    ("burger service", "contact", "bielefeld-burger-service-center"),
+    ("naples urban planning", "contact", "naples-urban-planning"),
+    ("barnsley digital", "contact", "barnsley-digital-media"),
+    ("riga ngo", "contact", "riga-ngo-house"),
+    ("preston", "contact", "preston-city-council"),
+    ("piacenza", "contact", "piacenza-city"),
+    # people, by name, surname, role, or across fields
+    ("laura gijon", "contact", "laura-gonzalez-mendez"),
+    ("gonzalez", "contact", "laura-gonzalez-mendez"),
+    ("neubert", "contact", "martin-neubert"),
+    ("martin", "contact", "martin-neubert"),
+    ("schafer", "contact", "sebastian-schafer"),
+    ("lehman porto", "contact", "ana-teresa-lehman"),
+    ("voisin", "contact", "gabriel-voisin-fradin"),
+    ("cougoule", "contact", "francois-cougoule"),
+    # clusters and organisations named in the articles
+    ("route des lasers", "contact", "route-des-lasers"),
+    ("gaia", "contact", "gaia"),
+    ("eiken", "contact", "eiken"),
+    ("as-fabrik", "contact", "as-fabrik"),
+    ("surfcity", "contact", "surfcity-donostia"),
+    ("different angle", "contact", "different-angle"),
+    ("go electric", "contact", "go-electric"),
+    ("tech quartier", "contact", "frankfurt-tech-quartier"),
+    ("invest porto", "contact", "invest-porto"),
+    ("aurba", "contact", "aurba"),
+    # networks and programmes
+    ("in focus", "network", "in-focus"),
+    ("tech revolution", "network", "tech-revolution"),
+    ("2ndchance", "network", "2ndchance"),
+    ("bluact", "network", "bluact"),
+    ("intercultural cities", "network", "icc"),
+    ("icc", "network", "icc"),
+    # meetings and documents
+    ("kick-off ostrava", "meeting", "in-focus-01-kick-off-ostrava"),
+    ("final event bilbao", "meeting", "in-focus-06-final-event-bilbao"),
+    ("atlas metropolitan", "document", "atlas-of-metropolitan-spaces"),
+    ("cluster development", "document", "cluster-development-smart-specialisation"),
+    ("bluact toolkit", "document", "bluact-toolkit"),
+    ("welcoming migrants", "document", "amadora-welcoming-migrants-guide"),
+]
+
+
+@pytest.mark.parametrize("query, kind, item_id", LOOKUPS, ids=[q for q, _, _ in LOOKUPS])
+def test_a_newcomer_finds_it(directory, query, kind, item_id):
+    top = [(h.kind, h.id) for h in directory.search(query, limit=3)]
+    assert (kind, item_id) in top, f"{query!r} gave {top}"
+
+
+def test_every_record_is_found_by_its_own_title(directory):
+    missed = []
+    for kind in ("city", "contact", "network", "meeting", "document"):
+        for hit in directory.search("", kind=kind, limit=10_000):
+            found = [(h.kind, h.id) for h in directory.search(hit.title, limit=5)]
+            if (hit.kind, hit.id) not in found:
+                missed.append((hit.kind, hit.id, hit.title))
+    assert not missed
+
+
+def test_exact_name_ranks_above_fuzzy_and_longer_names(directory):
+    hits = directory.search("bilbao", limit=5)
+    assert (hits[0].kind, hits[0].id) == ("city", "bilbao")
+    assert hits[0].score > hits[-1].score
+
+
+def test_matched_spans_point_at_the_accented_original(directory):
+    hit = directory.search("loule", kind="city", limit=1)[0]
+    assert hit.title == "Loulé"
+    start, end = hit.title_spans[0]
+    assert hit.title[start:end] == "Loulé"
+
+
+def test_kind_filter_keeps_only_that_kind(directory):
+    hits = directory.search("bilbao", kind="contact", limit=20)
+    assert hits and all(h.kind == "contact" for h in hits)
+
+
+def test_loule_office_phone_is_in_its_record(directory):
+    record = directory.get("contact", "loule-city")
+    phones = record["record"]["phones"]
+    assert phones[0]["raw"] == "+351 289 400 600"
+    assert phones[0]["e164"] == "+351289400600"
+    assert record["links"]["city"][0]["id"] == "loule"
+
+
+def test_amadora_phone_keeps_its_extension(directory):
+    phones = directory.get("contact", "amadora-office")["record"]["phones"]
+    assert phones[0]["ext"] == "1801"
+    assert phones[0]["international"] == "+351 21 436 9000"
+
+
+def test_a_city_lists_its_offices_and_people(directory):
+    record = directory.get("city", "gijon")
+    contacts = {c["id"] for c in record["links"]["contacts"]}
+    assert {"gijon-city-council", "laura-gonzalez-mendez"} <= contacts
+
+
+def test_a_network_lists_its_meetings_in_order(directory):
+    record = directory.get("network", "in-focus")
+    meetings = [m["id"] for m in record["links"]["meetings"]]
+    assert meetings == [
+        "in-focus-01-kick-off-ostrava", "in-focus-02-transnational-frankfurt",
+        "in-focus-03-transnational-torino", "in-focus-04-transnational-bordeaux",
+        "in-focus-05-transnational-grenoble", "in-focus-06-final-event-bilbao",
+    ]
+
+
+def test_timeline_is_chronological_with_honest_partial_dates(directory):
+    meetings = directory.timeline("in-focus")
+    assert [m["order"] for m in meetings] == [1, 2, 3, 4, 5, 6]
+    assert meetings[0]["date"] == "Sep (year 1?)"
+    assert meetings[-1]["date"] == "Apr (year 3?)"
+    assert all(m["year"] is None for m in meetings)
+
+
+@pytest.mark.parametrize("kind, item_id, fragment", [
+    ("contact", "bilbao-city", "country code +32 belongs to BE"),
+    ("contact", "barnsley-digital-media", "trunk 0 after the country code +44"),
+    ("city", "antwerpen", "Antwarp"),
+])
+def test_data_quality_warnings_are_recorded(directory, kind, item_id, fragment):
+    messages = " ".join(w["message"] for w in directory.get(kind, item_id)["warnings"])
+    assert fragment in messages
+
+
+def test_bordeaux_has_the_one_wkt_point(directory):
+    location = directory.get("city", "bordeaux")["record"]["location"]
+    assert (location["lat"], location["lon"]) == (44.837789, -0.57918)
+    assert "added" in directory.get("city", "bordeaux")["record"]
