@@ -146,3 +146,9 @@ def test_search_never_imports_textual(run_cli, seed_db):
             "print('textual' in sys.modules, 'sqlite_utils' in sys.modules)" % str(seed_db))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip().endswith("False False")
+
+
+def test_db_option_works_before_the_command_too(run_cli, seed_db):
+    result = run_cli("--db", str(seed_db), "search", "loule", "--json", db=None,
+                     env={"URBACT_TUI_DB": "/nonexistent/should-not-be-used.db"})
+    assert result.returncode == 0 and json.loads(result.stdout)[0]["id"] == "loule"

@@ -261,16 +261,17 @@ def _is_reference(field: schema.Field) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", metavar="PATH",
-                    help="database file (default: $URBACT_TUI_DB or the user data folder)")
+    db_help = "database file (default: $URBACT_TUI_DB or the user data folder)"
     parser = argparse.ArgumentParser(
         prog="urbact-tui",
         description="Look up URBACT city-network contacts offline. "
                     "With no command, opens the app.",
         epilog="example: urbact-tui search loule",
-        parents=[db],
     )
+    parser.add_argument("--db", metavar="PATH", help=db_help)
+    # Commands accept --db after their name too; SUPPRESS keeps a --db given before it.
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
