@@ -9,13 +9,14 @@ so a user fixing a file knows how far they are from done.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import schema
 from .errors import DirectoryError
-from .yamlfile import locate, source_line
+from .yamlfile import excerpt, locate, source_line
 
 Path_ = tuple[str | int, ...]
 
@@ -28,6 +29,8 @@ class Problem:
     kind: str | None = None
     item_id: str | None = None
     field: str | None = None
+    other: Path_ | None = None  # another place the message names as "{other}" (e.g. a first use)
+    quote: bool = False         # the hint should show the value, quoted, as written in the file
 
 
 def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
@@ -51,14 +54,35 @@ def _located(problems: list[Problem], text: str, path: Path) -> DirectoryError:
     where = locate(text, first.keys)
     line, column = where if where else (None, None)
     message = first.message
+    if first.other is not None:
+        other = locate(text, first.other)
+        message = message.replace("{other}", f" (on line {other[0]})" if other else "")
+    hint = first.hint
+    if first.quote and line is not None:
+        written = _written_value(source_line(text, line), column)
+        if written:
+            hint = f'put the value in quotes exactly as written: "{written}"'
     if len(problems) > 1:
         more = len(problems) - 1
         message += f"  ({more} more problem{'s' if more > 1 else ''} after this one)"
     return DirectoryError(
         message, path=path, line=line, column=column, kind=first.kind,
-        item_id=first.item_id, field=first.field, hint=first.hint,
-        excerpt=[source_line(text, line)] if line else [],
+        item_id=first.item_id, field=first.field, hint=hint,
+        excerpt=excerpt(text, line, column),
     )
+
+
+def _written_value(shown: str, column: int | None) -> str | None:
+    """The value as typed on a displayed source line (`  12 | key: value`), for hints."""
+    if column is None or " | " not in shown:
+        return None
+    rest = shown.split(" | ", 1)[1][column - 1:]
+    if rest.startswith("- "):
+        rest = rest[2:]
+    elif ":" in rest:
+        rest = rest.split(":", 1)[1]
+    rest = rest.split(" #", 1)[0].strip()
+    return rest if rest and not rest.startswith(("[", "{", '"', "'")) and '"' not in rest else None
 
 
 def _check_top_level(data: Any, problems: list[Problem]) -> dict[str, list]:
@@ -70,18 +94,23 @@ def _check_top_level(data: Any, problems: list[Problem]) -> dict[str, list]:
         return {}
     items: dict[str, list] = {}
     for key, value in data.items():
-        if key not in schema.KIND_BY_PLURAL:
+        if not isinstance(key, str):
             problems.append(Problem(
-                (str(key),), f"unknown kind {key!r}",
-                hint=_suggest(str(key), list(schema.KIND_BY_PLURAL), plural_hint=True),
+                (), f"unknown kind {_describe_value(key)} at the top level",
+                hint="allowed: " + ", ".join(schema.KIND_BY_PLURAL),
+            ))
+        elif key not in schema.KIND_BY_PLURAL:
+            problems.append(Problem(
+                (key,), f"unknown kind {key!r}",
+                hint=_suggest(key, list(schema.KIND_BY_PLURAL), plural_hint=True),
             ))
         elif value is None:
             items[key] = []
         elif not isinstance(value, list):
             problems.append(Problem(
                 (key,), f"{key!r} must be a list of items, not {_describe_value(value)}",
-                hint=f"write each {schema.KIND_BY_PLURAL[key].name} as an item starting with `- id: ...`",
-                field=key,
+                hint=f"write each {schema.KIND_BY_PLURAL[key].name} as an item starting with "
+                     f"`- id: ...`, indented under `{key}:`",
             ))
         else:
             items[key] = value
@@ -100,17 +129,19 @@ def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set
         label = item_id if isinstance(item_id, str) else None
         if "id" not in item:
             problems.append(Problem(keys, f"this {kind.name} has no id", kind=kind.name, field="id",
-                                    hint="add `id: some-slug`, unique among the " + kind.plural))
+                                    hint="add `id: some-slug` (lower-case letters, digits and "
+                                         "hyphens), unique among the " + kind.plural))
         elif not isinstance(item_id, str) or not schema.ID_PATTERN.match(item_id):
             problems.append(Problem(
-                (*keys, "id"), f"the id {item_id!r} is not a valid id", kind=kind.name, field="id",
+                (*keys, "id"), f"the id {_show(item_id)} is not a valid id", kind=kind.name, field="id",
                 hint="use lower-case letters, digits and single hyphens, e.g. loule-city",
             ))
         elif item_id in seen:
             problems.append(Problem(
-                (*keys, "id"), f"the id {item_id!r} is already used by {kind.name} number {seen[item_id] + 1}",
-                kind=kind.name, item_id=item_id, field="id",
-                hint="give each " + kind.name + " its own id",
+                (*keys, "id"), f"the id {item_id!r} is already used by another {kind.name}{{other}}",
+                kind=kind.name, item_id=item_id, field="id", other=(kind.plural, seen[item_id], "id"),
+                hint=f"give each {kind.name} its own id (or, if both are the same {kind.name}, "
+                     "merge them into one)",
             ))
         else:
             seen[item_id] = index
@@ -125,9 +156,11 @@ def _check_fields(fields: tuple[schema.Field, ...], item: dict, keys: Path_, kin
         field = known.get(name)
         dotted = f"{prefix}{name}"
         if field is None:
+            shown = _show(name) if isinstance(name, str) else _describe_value(name)
             problems.append(Problem(
-                (*keys, str(name)), f"unknown field {name!r}", kind=kind.name, item_id=item_id,
-                field=dotted, hint=_suggest(str(name), list(known)),
+                (*keys, name) if isinstance(name, str) else keys, f"unknown field {shown}",
+                kind=kind.name, item_id=item_id, field=dotted if isinstance(name, str) else None,
+                hint=_suggest(str(name), list(known)),
             ))
         elif name != "id":
             _check_value(field.type, value, (*keys, name), kind, item_id, dotted, problems)
@@ -136,23 +169,26 @@ def _check_fields(fields: tuple[schema.Field, ...], item: dict, keys: Path_, kin
             problems.append(Problem(
                 keys, f"the required field {field.name!r} is missing", kind=kind.name,
                 item_id=item_id, field=f"{prefix}{field.name}",
-                hint=f"add `{field.name}:` with {field.type.describe()} ({field.doc})",
+                hint=f"add `{field.name}: ...` here, {field.type.describe()}: {field.doc}",
             ))
 
 
 def _check_value(ftype: schema.FieldType, value: Any, keys: Path_, kind: schema.Kind,
                  item_id: str | None, dotted: str, problems: list[Problem]) -> None:
-    def problem(message: str, hint: str | None = None) -> None:
+    def problem(message: str, hint: str | None = None, quote: bool = False) -> None:
         problems.append(Problem(keys, message, kind=kind.name, item_id=item_id, field=dotted,
-                                hint=hint or f"write {ftype.describe()}"))
+                                hint=hint or f"write {ftype.describe()}", quote=quote))
 
     if value is None:
         return  # an empty field is the same as a missing one
     if isinstance(ftype, schema.Text) or isinstance(ftype, schema.Ref):
         if not isinstance(value, str):
-            quoted = f'"{value}"' if isinstance(value, (int, float)) else None
+            scalar = isinstance(value, (int, float))  # bools too: `yes`, `no`, `on`
             problem(f"expected {ftype.describe()}, got {_describe_value(value)}",
-                    f"put the value in quotes: {quoted}" if quoted else None)
+                    f'put the value in quotes: "{value}"' if scalar and not isinstance(value, bool)
+                    else 'put the value in quotes' if scalar
+                    else "write it as plain text (one value, not a list or mapping); put it in "
+                         'quotes if it contains ": " or starts with [ or {', quote=scalar)
         elif isinstance(ftype, schema.Text) and ftype.choices and value not in ftype.choices:
             problem(f"{value!r} is not one of the allowed values",
                     f"write {ftype.describe()}" + _did_you_mean(value, ftype.choices))
@@ -160,6 +196,8 @@ def _check_value(ftype: schema.FieldType, value: Any, keys: Path_, kind: schema.
         number_types = (int,) if isinstance(ftype, schema.Integer) else (int, float)
         if isinstance(value, bool) or not isinstance(value, number_types):
             problem(f"expected {ftype.describe()}, got {_describe_value(value)}")
+        elif isinstance(value, float) and not math.isfinite(value):
+            problem(f"expected {ftype.describe()}, got {value}")
         elif (ftype.minimum is not None and value < ftype.minimum) or (
                 ftype.maximum is not None and value > ftype.maximum):
             problem(f"{value} is out of range", f"write {ftype.describe()}")
@@ -176,7 +214,8 @@ def _check_value(ftype: schema.FieldType, value: Any, keys: Path_, kind: schema.
             return
         _check_fields(ftype.fields, value, keys, kind, item_id, f"{dotted}.", problems)
     elif isinstance(ftype, schema.TextMap):
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             problem(f"expected {ftype.describe()}, got {_describe_value(value)}",
                     "write `field: basis for adding it` lines")
 
@@ -222,6 +261,12 @@ def _suggest(name: str, options: list[str], plural_hint: bool = False) -> str:
     return "allowed: " + ", ".join(options)
 
 
+def _show(value: Any) -> str:
+    """A value quoted for a message, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _describe_value(value: Any) -> str:
     if value is None:
         return "empty"
@@ -237,4 +282,8 @@ def _describe_value(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, tuple):
+        return "a list used as a key"
     return type(value).__name__

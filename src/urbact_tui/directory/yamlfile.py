@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -44,49 +45,85 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_text(path: Path) -> tuple[str, str]:
     """Read `path` as UTF-8 text and its SHA-256, with a located error for every failure."""
-    if not path.exists():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         raise DirectoryError(
             "no such file", path=path,
             hint="check the path; `urbact-tui load` with no path loads the bundled directory",
-        )
-    if path.is_dir():
+        ) from None
+    except OSError as exc:
+        raise DirectoryError(f"cannot read the file: {exc.strerror}", path=path,
+                             hint="check the path and its permissions") from None
+    if stat.S_ISDIR(info.st_mode):
         raise DirectoryError(
             "this is a folder, not a directory file", path=path,
             hint="give the path of the .yaml file inside it",
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DirectoryError(
-            f"the file is {size / 1024**2:,.0f} MB, too large to be a directory "
-            f"(the limit is {MAX_FILE_BYTES // 1024**2} MB)",
-            path=path, hint="check that this is the right file",
-        )
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+        raise DirectoryError("this is a device or socket, not a directory file", path=path,
+                             hint="give the path of a .yaml file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _too_large(path, info.st_size)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # bounded: a pipe may never end
     except OSError as exc:
-        raise DirectoryError(f"cannot read the file: {exc.strerror}", path=path) from None
+        raise DirectoryError(f"cannot read the file: {exc.strerror}", path=path,
+                             hint="check the path and its permissions") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(path, len(data))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DirectoryError(
+            "the file is saved as UTF-16, but a directory file must be UTF-8", path=path,
+            hint="save the file as UTF-8 (most editors offer this under 'Save with encoding')",
+        )
     if b"\x00" in data:
         line, column = _position(data, data.index(b"\x00"))
         raise DirectoryError(
-            "the file contains binary data (a NUL byte), not YAML text",
+            "the file contains binary data (a NUL byte), so it is not a YAML text file",
             path=path, line=line, column=column,
-            hint="check that this is the directory file and not a database or archive",
+            hint="check that this is the directory .yaml file and not a database, "
+                 "archive or image",
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if _looks_binary(data):
+            raise DirectoryError(
+                "the file contains binary data, so it is not a YAML text file", path=path,
+                hint="check that this is the directory .yaml file and not a database, "
+                     "archive or image",
+            ) from None
         line, column = _position(data, exc.start)
         raise DirectoryError(
-            f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (the file is probably saved "
+            "in another encoding, such as Latin-1 or Windows-1252)",
             path=path, line=line, column=column,
-            excerpt=[_excerpt_line(data, exc.start)],
+            excerpt=_excerpt_bytes(data, exc.start),
             hint="save the file as UTF-8 (most editors offer this under 'Save with encoding')",
         ) from None
     return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
 
 
+def _looks_binary(data: bytes) -> bool:
+    """Many control characters near the start: not text in any encoding."""
+    head = data[:8192]
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    return controls > len(head) // 100
+
+
+def _too_large(path: Path, size: int) -> DirectoryError:
+    return DirectoryError(
+        f"the file is {size / 1024**2:,.0f} MB, too large to be a directory "
+        f"(the limit is {MAX_FILE_BYTES // 1024**2:,} MB)",
+        path=path, hint="check that this is the right file",
+    )
+
+
 def parse(text: str, path: Path) -> Any:
     """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs."""
+    _reject_deep_nesting(text, path)
     if _MAYBE_TAG.search(text):
         _reject_unsafe_tags(text, path)
     try:
@@ -99,21 +136,21 @@ def parse(text: str, path: Path) -> Any:
     except yaml_rs.YAMLDecodeError as exc:
         raise _syntax_error(str(exc), text, path) from None
     except RecursionError:
-        raise DirectoryError("the YAML is nested too deeply", path=path,
-                             hint="a directory needs only a few levels of nesting") from None
+        raise _too_deep(path, None) from None
     if data is None:
         raise DirectoryError(
-            "the file is empty", path=path,
+            "the file is empty (it holds no YAML data, only blank lines or comments)", path=path,
             hint="a directory starts with `cities:`, `contacts:`, `networks:` and `meetings:` lists",
         )
+    if isinstance(data, list) and _DOCUMENT_MARKER.search(text):
+        _reject_several_documents(text, path)
     return data
 
 
 def locate(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
     """Line and column (1-based) of the node at `keys`, or of its nearest parent."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
+    node = _compose(text)
+    if node is None:
         return None
     best = node
     for key in keys:
@@ -122,20 +159,62 @@ def locate(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
             break
         key_node, node = child
         best = key_node if isinstance(key, str) else node
-    if best is None:
-        return None
     return best.start_mark.line + 1, best.start_mark.column + 1
 
 
 def source_line(text: str, line: int) -> str:
     """One line of the file, trimmed for display."""
-    lines = text.splitlines()
-    if 1 <= line <= len(lines):
-        return f"{line:>5} | {lines[line - 1][:100]}"
-    return ""
+    lines = excerpt(text, line)
+    return lines[0] if lines else ""
+
+
+def excerpt(text: str, line: int | None, column: int | None = None) -> list[str]:
+    """The source line `line` (numbered) and, when `column` is known, a caret under it."""
+    if line is None or line < 1:
+        return []
+    start = 0
+    for _ in range(line - 1):  # find the line without splitting a 200 MB file
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return []
+    end = text.find("\n", start)
+    return _show_line(text[start: end if end != -1 else len(text)], line, column)
 
 
 # --- helpers ------------------------------------------------------------------
+
+MAX_INDENT = 400
+"""Deepest indentation (columns) accepted: yaml-rs recurses once per nesting level
+and overflows the C stack (a segfault, not an exception) at about ten thousand
+levels, so deeper files are refused before parsing.  Flow nesting ([ and {) is
+bounded by yaml-rs itself; block nesting needs one more column per level."""
+_MAYBE_DEEP = re.compile(r"(?:^|\n)[ \t?:-]{%d}" % MAX_INDENT)
+_BLOCK_PREFIX = re.compile(r"[ \t]*(?:[?:-][ \t]+)*")
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+_SHOWN_WIDTH = 100
+
+
+def _show_line(raw: str, line: int, column: int | None) -> list[str]:
+    raw = raw.rstrip("\r").replace("\t", " ")
+    offset = 0
+    if len(raw) > _SHOWN_WIDTH:
+        if column is not None and column > _SHOWN_WIDTH - 20:
+            offset = column - 1 - (_SHOWN_WIDTH // 2)
+            raw = "…" + raw[offset + 1: offset + _SHOWN_WIDTH]
+        else:
+            raw = raw[:_SHOWN_WIDTH - 1] + "…"
+    lines = [f"{line:>5} | {raw}".rstrip()]
+    if column is not None and 1 <= column - offset <= len(raw) + 1:
+        lines.append(" " * 5 + " | " + " " * (column - offset - 1) + "^")
+    return lines
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """PyYAML's node tree (with line marks), or None if it cannot read the text."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 def _child(node: yaml.Node | None, key: str | int) -> tuple[yaml.Node, yaml.Node] | None:
@@ -149,99 +228,256 @@ def _child(node: yaml.Node | None, key: str | int) -> tuple[yaml.Node, yaml.Node
     return None
 
 
-def _walk(node: yaml.Node):
-    """Every node once (aliases share nodes, so an alias bomb stays small)."""
+def _walk(node: yaml.Node, keys: tuple = ()):
+    """Every node once, with its path (aliases share nodes, so an alias bomb stays small)."""
     seen: set[int] = set()
-    stack = [node]
+    stack = [(node, keys)]
     while stack:
-        current = stack.pop()
+        current, path = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        yield current
+        yield current, path
         if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                stack.extend((key_node, value_node))
+            for key_node, value_node in reversed(current.value):
+                key = getattr(key_node, "value", None)
+                stack.append((value_node, (*path, key if isinstance(key, str) else "?")))
+                stack.append((key_node, path))
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+            stack.extend((item, (*path, index)) for index, item in reversed(list(enumerate(current.value))))
+
+
+def _reject_deep_nesting(text: str, path: Path) -> None:
+    """Refuse block nesting deep enough to overflow the parser's stack (cheap: one regex)."""
+    for match in _MAYBE_DEEP.finditer(text):
+        start = match.start() + (text[match.start()] == "\n")
+        if _BLOCK_PREFIX.match(text, start).end() - start >= MAX_INDENT:
+            line = text.count("\n", 0, start) + 1
+            raise _too_deep(path, line)
+
+
+def _too_deep(path: Path, line: int | None, brackets: bool = False) -> DirectoryError:
+    if brackets:
+        why = " (brackets [ ] or { } nested hundreds of levels deep)"
+    elif line:
+        why = f" (this line is indented by more than {MAX_INDENT} columns)"
+    else:
+        why = ""
+    return DirectoryError(
+        "the YAML is nested far too deeply" + why, path=path, line=line,
+        hint="a directory needs only a few levels of nesting; check that this is the right file")
+
+
+def _reject_several_documents(text: str, path: Path) -> None:
+    try:
+        documents = list(yaml.compose_all(text, Loader=_Loader))
+    except (yaml.YAMLError, RecursionError):
+        return
+    if len(documents) > 1:
+        second = documents[1]
+        line = second.start_mark.line + 1 if second is not None else None
+        marker = next(_DOCUMENT_MARKER.finditer(text, 1), None)
+        if marker is not None:
+            line = text.count("\n", 0, marker.start()) + 1
+        raise DirectoryError(
+            f"the file holds {len(documents)} YAML documents (separated by `---`), "
+            "but a directory is one document",
+            path=path, line=line, excerpt=excerpt(text, line),
+            hint="remove the `---` line and merge the lists into one set of "
+                 "`cities:`, `contacts:`, ... keys",
+        )
+
+
+_UNSAFE_TAG_FALLBACK = re.compile(
+    r"!!(?!(?:str|int|float|bool|null|map|seq|timestamp|binary|merge|omap|pairs|set|value)\b)"
+    r"[\w/.:-]+|!<[^>]*>|^%TAG", re.MULTILINE)
 
 
 def _reject_unsafe_tags(text: str, path: Path) -> None:
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return  # a syntax error; the main parser reports it with its own location
+    root = _compose(text)
     if root is None:
+        # PyYAML cannot read it (a syntax error, or YAML 1.2 it does not know): still
+        # refuse anything that looks like an object tag, by its text.
+        match = _UNSAFE_TAG_FALLBACK.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            raise _tag_error(match.group(0), text, path, line, column)
         return
-    for node in _walk(root):
+    for node, _ in _walk(root):
         if node.tag not in _SAFE_TAGS:
-            line = node.start_mark.line + 1
-            raise DirectoryError(
-                f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed: "
-                "a directory holds plain data only, and tags could make a loader run code",
-                path=path, line=line, column=node.start_mark.column + 1,
-                excerpt=[source_line(text, line)],
-                hint="remove the tag (the text starting with '!') and keep the value",
-            )
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+            raise _tag_error(node.tag.replace("tag:yaml.org,2002:", "!!"), text, path, line, column)
+
+
+def _tag_error(tag: str, text: str, path: Path, line: int, column: int) -> DirectoryError:
+    return DirectoryError(
+        f"the tag {tag!r} is not allowed: a directory holds plain data only "
+        "(text, numbers, lists and mappings), and tags like this one could make a "
+        "YAML loader run code",
+        path=path, line=line, column=column, excerpt=excerpt(text, line, column),
+        hint="remove the tag (the word starting with '!') and keep the plain value",
+    )
+
+
+# yaml-rs reasons → what a person editing the file should read.
+_INDENT_HINT = ("line this up with the lines above it: items of one list start with `-` "
+                "in the same column, and the fields of an item line up under its first field")
+_QUOTE_HINT = 'if the value itself contains ": " or starts with a special character, put it in quotes'
+_REASONS = (
+    ("tabs disallowed", "a tab is used for indentation",
+     "indent with spaces; YAML does not allow tabs for indentation"),
+    ("did not find expected '-' indicator", "this line is not indented like the list it is in",
+     _INDENT_HINT),
+    ("did not find expected key", "this line is not indented like the mapping it is in",
+     _INDENT_HINT),
+    ("mapping values are not allowed", "unexpected ':' (a second `key:` on one line, or a line "
+     "that is indented too far)", _QUOTE_HINT + "; otherwise check the indentation"),
+    ("simple key expect ':'", "this line has no `key:` (a line without a colon inside a mapping)",
+     "write `key: value`, or indent the line further if it continues the value above"),
+    ("misplaced bracket", "a closing bracket without an opening one",
+     "remove the extra ']' or '}', or add the missing '[' or '{'"),
+    ("unknown anchor", "an alias (*name) refers to an anchor (&name) that does not exist",
+     "write the value out instead of using *name"),
+    ("unexpected character", "a value starts with a character that YAML reserves",
+     'put the value in quotes, e.g. "@handle"'),
+)
 
 
 def _syntax_error(message: str, text: str, path: Path) -> DirectoryError:
-    first = message.splitlines()[0] if message else "invalid YAML"
-    reason = message.strip().splitlines()[-1] if message.strip() else first
-    match = _RS_LOCATION.search(first)
-    if match:
-        line, column = int(match.group(1)), int(match.group(2))
-        detail = reason if reason != first else "invalid YAML"
-        hint = "check brackets, quotes and indentation (spaces only, no tabs) on this line or the one above"
-        if "tab" in detail:
-            hint = "indent with spaces; YAML does not allow tabs for indentation"
-        return DirectoryError(f"YAML syntax error: {detail}", path=path, line=line,
-                              column=column, excerpt=[source_line(text, line)], hint=hint)
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else "invalid YAML"
+    reason = lines[-1] if lines else first
     if first.startswith("duplicate mapping key"):
-        key = first.split(":", 1)[1].strip().strip("'\"")
-        where = _find_duplicate_key(text)
-        line, column = where if where else (None, None)
+        return _duplicate_key_error(first.split(":", 1)[1].strip().strip("'\""), text, path)
+    if "alias" in first.lower() and ("limit" in first.lower() or "exceed" in first.lower()):
+        return _alias_error(path)
+    match = _RS_LOCATION.search(first)
+    if match is None:
+        if "alias" in first.lower():
+            return _alias_error(path)
+        return DirectoryError(f"YAML syntax error: {first}", path=path,
+                              hint="check brackets, quotes and indentation")
+    line, column = int(match.group(1)), int(match.group(2))
+    if "recursion limit" in reason:
+        return _too_deep(path, line, brackets=True)
+    opened = _unclosed(text)
+    if opened is not None:
+        what, (line, column) = opened
+        closing = {"'['": "']'", "'{'": "'}'"}.get(what)
         return DirectoryError(
-            f"the key {key!r} appears twice in the same mapping", path=path,
-            line=line, column=column,
-            excerpt=[source_line(text, line)] if line else [],
-            hint="keep one of the two values and delete the other",
+            f"YAML syntax error: this {what} is never closed",
+            path=path, line=line, column=column, excerpt=excerpt(text, line, column),
+            hint=(f"add the closing {closing} (and check for a missing comma between values)"
+                  if closing else f"add the closing {what} at the end of the value"),
         )
-    if "alias" in first:
-        return DirectoryError(
-            "anchors and aliases (&name / *name) expand to too much data", path=path,
-            hint="write the values out; a directory has no need for aliases",
-        )
-    return DirectoryError(f"YAML error: {first}", path=path)
+    detail, hint = reason if reason != first else "invalid YAML", \
+        "check brackets, quotes and indentation (spaces only, no tabs) on this line or the one above"
+    for needle, plain, plain_hint in _REASONS:
+        if needle in reason:
+            detail, hint = plain, plain_hint
+            break
+    return DirectoryError(f"YAML syntax error: {detail}", path=path, line=line,
+                          column=column, excerpt=excerpt(text, line, column), hint=hint)
 
 
-def _find_duplicate_key(text: str) -> tuple[int, int] | None:
+def _unclosed(text: str) -> tuple[str, tuple[int, int]] | None:
+    """If the error is an unclosed bracket or quote, what it is and where it opened."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
+        yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        context, mark = exc.context or "", exc.context_mark
+        if mark is None:
+            return None
+        where = (mark.line + 1, mark.column + 1)
+        if context.startswith("while parsing a flow sequence"):
+            return "'['", where
+        if context.startswith("while parsing a flow mapping"):
+            return "'{'", where
+        if context.startswith("while scanning a quoted scalar"):
+            quote = text.splitlines()[mark.line][mark.column:mark.column + 1] or '"'
+            return ("'\"'" if quote == '"' else "quote (')"), where
+    except (yaml.YAMLError, RecursionError, IndexError):
         return None
+    return None
+
+
+def _alias_error(path: Path) -> DirectoryError:
+    return DirectoryError(
+        "anchors and aliases (&name / *name) expand to too much data", path=path,
+        hint="write the values out; a directory has no need for aliases",
+    )
+
+
+def _duplicate_key_error(key: str, text: str, path: Path) -> DirectoryError:
+    found = _find_duplicate_key(text)
+    if found is None:
+        return DirectoryError(f"the key {key!r} appears twice in the same mapping", path=path,
+                              hint="keep one of the two values and delete the other")
+    (line, column), first_line, keys, item_id = found
+    where = f" (first on line {first_line})"
+    kind = field = None
+    from . import schema  # the schema knows which top-level keys are kinds
+
+    if not keys:
+        message = f"the kind {key!r} appears twice at the top level{where}"
+        hint = f"merge the two `{key}:` lists into one"
+    elif len(keys) >= 2 and keys[0] in schema.KIND_BY_PLURAL and isinstance(keys[1], int):
+        kind = schema.KIND_BY_PLURAL[keys[0]].name
+        dotted = _dotted(keys[2:])
+        field = f"{dotted}.{key}" if dotted else key
+        message = f"the field {key!r} appears twice in this {kind}{where}"
+        hint = "keep one of the two values and delete the other line"
+    else:
+        message = f"the key {key!r} appears twice in the same mapping{where}"
+        hint = "keep one of the two values and delete the other"
+    return DirectoryError(message, path=path, line=line, column=column, kind=kind,
+                          item_id=item_id, field=field, excerpt=excerpt(text, line, column),
+                          hint=hint)
+
+
+def _dotted(keys: tuple) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _find_duplicate_key(text: str):
+    """((line, column), first line, path of the mapping, item id) of the first repeated key."""
+    root = _compose(text)
     if root is None:
         return None
-    for node in _walk(root):
+    for node, keys in _walk(root):
         if isinstance(node, yaml.MappingNode):
-            seen: set[object] = set()
+            seen: dict[str, int] = {}
             for key_node, _ in node.value:
                 key = getattr(key_node, "value", None)
-                if isinstance(key, str) and key in seen:
-                    return key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                if isinstance(key, str):
-                    seen.add(key)
+                if not isinstance(key, str):
+                    continue
+                if key in seen:
+                    item_id = None
+                    if len(keys) >= 2:
+                        item = _child(_child(root, keys[0])[1], keys[1])
+                        id_node = _child(item[1], "id") if item else None
+                        if id_node is not None and isinstance(id_node[1], yaml.ScalarNode):
+                            item_id = id_node[1].value
+                    return ((key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                            seen[key], keys, item_id)
+                seen[key] = key_node.start_mark.line + 1
     return None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (1-based, in characters) of a byte offset."""
     line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
 
 
-def _excerpt_line(data: bytes, offset: int) -> str:
+def _excerpt_bytes(data: bytes, offset: int) -> list[str]:
     start = data.rfind(b"\n", 0, offset) + 1
     end = data.find(b"\n", offset)
     raw = data[start: end if end != -1 else len(data)]
-    line, _ = _position(data, offset)
-    return f"{line:>5} | {raw.decode('utf-8', errors='replace')[:100]}"
+    line, column = _position(data, offset)
+    return _show_line(raw.decode("utf-8", errors="replace"), line, column)
