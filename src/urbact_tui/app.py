@@ -1,10 +1,351 @@
-"""Placeholder until the Textual app lands (issue 4)."""
+"""The Textual app: opens the directory in the background and owns the app-wide actions.
 
+The first screen appears at once; the database is opened (built from the
+bundled directory on first run) in a thread worker, then the main screen
+searches.  Copying, saving .vcf files, the timeline, reloading and help are
+app-wide actions, reachable from keys and from the command palette.  A
+problem with the data never shows a traceback: the error screen shows the
+loader's message and offers to rebuild from the bundled directory.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from . import clipboard
+from .directory import cards
+from .directory.errors import DirectoryError
+from .paths import bundled_seed
+from .screens.error import ErrorScreen
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .screens.palette import DirectoryCommands
+from .screens.timeline import TimelineScreen
+
+FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
+EXIT_OK, EXIT_DATA_ERROR = 0, 2
+
+
+class UrbactApp(App[int]):
+    """The URBACT contact directory."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "URBACT directory"
+    COMMANDS = App.COMMANDS | {DirectoryCommands}
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", key_display="/", show=False, id="search"),
+        Binding("ctrl+y", "copy_card", "Copy", id="copy-card"),
+        Binding("ctrl+s", "save_vcf", "Save", id="save-vcf"),
+        Binding("ctrl+t", "cycle_kind", "Kind", id="cycle-kind"),
+        Binding("ctrl+l", "timeline", "Timeline", id="timeline"),
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("f5", "reload", "Reload data", show=False, id="reload"),
+    ]
+
+    def __init__(self, db_path: Path, seed: Path | None = None) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.seed = seed or bundled_seed()
+        self.directory: Any = None  # a Directory once opened
+        self.directory_error: DirectoryError | None = None
+        self._lock = threading.Lock()
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return self.get_screen("main") if self.is_screen_installed("main") else self.screen_stack[0]
+
+    def on_mount(self) -> None:
+        self.open_directory()
+
+    def key_for(self, binding_id: str) -> str:
+        """How the key of a binding is shown, e.g. '^t'."""
+        for binding in self._all_bindings():
+            if binding.id == binding_id:
+                return self.get_key_display(Binding(binding.key.split(",")[0], binding.action))
+        return binding_id
+
+    @staticmethod
+    def _all_bindings() -> list[Binding]:
+        from .widgets.detail import DetailPane
+        from .widgets.search_input import SearchInput
+
+        found = []
+        for owner in (UrbactApp, MainScreen, SearchInput, DetailPane, TimelineScreen, ErrorScreen):
+            found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
+        return found
+
+    # -- the directory
+
+    @work(exclusive=True, thread=True, group="directory")
+    def open_directory(self, rebuild: bool = False, reload: bool = False) -> None:
+        """Open the database: build it when missing, refresh it when its YAML changed,
+        or with `rebuild` replace it from the bundled seed.  Never holds the lock while
+        building, so searches answer "not ready" at once instead of waiting."""
+        from .directory.loader import load
+        from .directory.store import open_directory
+
+        with self._lock:
+            old, self.directory = self.directory, None
+        if old is not None:
+            old.close()
+        progress = self._progress_reporter()
+        try:
+            if rebuild:
+                load(self.seed, self.db_path, progress)
+            directory = open_directory(self.db_path, self.seed, progress)
+            directory.index  # load the search index now, not on the first keystroke
+            count = sum(directory.counts().values())
+        except DirectoryError as error:
+            self.call_from_thread(self._show_error, error)
+            return
+        except Exception as exc:  # e.g. an unreadable file: still a data problem for the user
+            self.call_from_thread(self._show_error, DirectoryError(
+                f"the database cannot be opened ({type(exc).__name__}: {exc})",
+                path=self.db_path, hint="rebuild it from the bundled directory"))
+            return
+        with self._lock:
+            self.directory = directory
+            self.directory_error = None
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._directory_ready, count, rebuild, reload)
+
+    def _progress_reporter(self) -> Callable[[str, int, int], None]:
+        last = [0.0]
+
+        def report(stage: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if stage == "done" or now - last[0] < 0.1:
+                return
+            last[0] = now
+            message = f"Building the directory from {self.seed.name}… {stage} {done:,}/{total:,}"
+            self.call_from_thread(self.main_screen.show_status, message)
+
+        return report
+
+    def _directory_ready(self, count: int, rebuilt: bool, reloaded: bool) -> None:
+        if isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+        if reloaded:
+            self.main_screen.refresh_after_reload()
+            self.notify(f"{count:,} records from {self.db_path}", title="Data reloaded")
+        else:
+            self.main_screen.directory_ready()
+        if rebuilt:
+            self.notify(f"{count:,} records from the bundled directory written to {self.db_path}",
+                        title="Directory rebuilt", timeout=8)
+
+    def _show_error(self, error: DirectoryError) -> None:
+        self.directory_error = error
+        self.main_screen.show_status("The directory could not be opened.")
+        if isinstance(self.screen, ErrorScreen):
+            self.screen.show_error(error)
+        else:
+            self.push_screen(ErrorScreen(error, self.db_path, self.seed))
+
+    def call_directory(self, method: str, *args: Any) -> Any:
+        """Call a Directory method under the lock (from any thread); None until it is open."""
+        try:
+            with self._lock:
+                if self.directory is None:
+                    return None
+                return getattr(self.directory, method)(*args)
+        except DirectoryError as error:  # the file broke while the app was running
+            if threading.get_ident() == self._thread_id:
+                self._show_error(error)
+            else:
+                self.call_from_thread(self._show_error, error)
+            return None
+
+    def rebuild_from_seed(self) -> None:
+        self.open_directory(rebuild=True)
+
+    def action_reload(self) -> None:
+        """Re-read the data: rebuilt when its YAML changed, then searched again."""
+        self.open_directory(reload=True)
+
+    # -- what is selected
+
+    def selected_record(self) -> dict[str, Any] | None:
+        getter = getattr(self.screen, "selected_record", None)
+        return getter() if getter else self.main_screen.selected_record()
+
+    def contacts_of(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """A city's contacts; a network's own contacts and those of its partner cities."""
+        links = record.get("links") or {}
+        ids = [c["id"] for c in links.get("contacts", [])]
+        if record["kind"] == "network":
+            for city in links.get("cities", []):
+                city_record = self.call_directory("get", "city", city["id"]) or {}
+                ids += [c["id"] for c in (city_record.get("links") or {}).get("contacts", [])]
+        unique = list(dict.fromkeys(ids))
+        return [r for r in (self.call_directory("get", "contact", i) for i in unique) if r]
+
+    # -- copying and saving
+
+    def action_copy_card(self, fmt: str | None = None) -> None:
+        """Copy the selected record: vCard for a contact, text otherwise (or `fmt`)."""
+        record = self.selected_record()
+        if record is None:
+            self.notify("Nothing is selected: search, and highlight a result first.",
+                        title="Nothing to copy", severity="warning")
+            return
+        fmt = fmt or ("vcard" if record["kind"] == "contact" else "text")
+        self.copy_text(cards.render(record, fmt), f"{record['title']} as {FORMAT_NAMES[fmt]}")
+
+    def action_copy_contacts(self) -> None:
+        """Copy every contact of the selected city or network as one multi-card vCard."""
+        record = self.selected_record()
+        contacts = self._contacts_for_export(record)
+        if contacts:
+            self.copy_text(cards.vcards(contacts),
+                           f"{len(contacts)} contacts of {record['title']} as vCards")
+
+    def _contacts_for_export(self, record: dict[str, Any] | None) -> list[dict[str, Any]]:
+        if record is None or record["kind"] not in ("city", "network"):
+            self.notify("Select a city or a network first.", title="No contacts", severity="warning")
+            return []
+        contacts = self.contacts_of(record)
+        if not contacts:
+            self.notify(f"{record['title']} has no contacts in the directory.",
+                        title="No contacts", severity="warning")
+        return contacts
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Send `text` to the terminal clipboard (OSC 52) and, in a thread, the system one."""
+        self.copy_to_clipboard(text)
+        self._copy_to_system_clipboard(text, what)
+
+    @work(thread=True, group="clipboard")
+    def _copy_to_system_clipboard(self, text: str, what: str) -> None:
+        reached = clipboard.copy_to_system_clipboard(text)
+        self.call_from_thread(self._notify_copied, what, reached)
+
+    def _notify_copied(self, what: str, reached_system: bool) -> None:
+        if reached_system:
+            self.notify(f"{what}: on the system clipboard, and sent to the terminal (OSC 52).",
+                        title="Copied")
+        else:
+            self.notify(f"{what}: sent to the terminal clipboard (OSC 52). No system clipboard "
+                        f"is reachable here; if pasting gives nothing, your terminal does not "
+                        f"accept OSC 52 — {self.key_for('save-vcf')} saves a file instead.",
+                        title="Copied to the terminal", timeout=8)
+
+    def action_save_vcf(self) -> None:
+        """Save the selected contact, or all contacts of a city or network, as a .vcf file."""
+        record = self.selected_record()
+        if record is None:
+            self.notify("Nothing is selected: search, and highlight a contact first.",
+                        title="Nothing to save", severity="warning")
+            return
+        if record["kind"] == "contact":
+            self.save_text(cards.vcard(record), record["id"], ".vcf", f"{record['title']}'s vCard")
+        elif record["kind"] in ("city", "network"):
+            contacts = self._contacts_for_export(record)
+            if contacts:
+                self.save_text(cards.vcards(contacts), f"{record['id']}-contacts", ".vcf",
+                               f"{len(contacts)} contacts of {record['title']}")
+        else:
+            self.save_text(cards.render(record, "text"), record["id"], ".txt", record["title"])
+
+    def action_save_contacts(self) -> None:
+        record = self.selected_record()
+        contacts = self._contacts_for_export(record)
+        if contacts:
+            self.save_text(cards.vcards(contacts), f"{record['id']}-contacts", ".vcf",
+                           f"{len(contacts)} contacts of {record['title']}")
+
+    def save_text(self, text: str, stem: str, suffix: str, what: str) -> Path | None:
+        try:
+            path = clipboard.save_new_file(clipboard.save_folder(), stem, suffix, text)
+        except OSError as exc:
+            self.notify(f"Could not save {what}: {exc}", title="Not saved", severity="error")
+            return None
+        self.notify(f"{what} saved to {path}", title="Saved", timeout=8)
+        return path
+
+    # -- views
+
+    def action_focus_search(self) -> None:
+        if not isinstance(self.screen, MainScreen):
+            return
+        self.main_screen.focus_search()
+
+    def action_cycle_kind(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.main_screen.cycle_kind()
+            label = self.main_screen.kind_filter
+            self.notify(f"Showing {label + ' results' if label else 'all kinds'}", timeout=1.5)
+
+    def action_timeline(self, network: str | None = None) -> None:
+        """The meeting timeline; opened on the selected network or meeting when there is one."""
+        if isinstance(self.screen, (TimelineScreen, ErrorScreen)):
+            return
+        meetings = self.call_directory("timeline")
+        if meetings is None:
+            self.notify("The directory is still opening.", severity="warning")
+            return
+        record = self.selected_record()
+        focus_meeting = None
+        if network is None and record is not None:
+            if record["kind"] == "network":
+                network = record["id"]
+            elif record["kind"] == "meeting":
+                focus_meeting = record["id"]
+        self.push_screen(TimelineScreen(meetings, network=network, meeting=focus_meeting))
+
+    def open_from_timeline(self, kind: str, item_id: str) -> None:
+        while isinstance(self.screen, TimelineScreen):
+            self.pop_screen()
+        self.main_screen.open_record(kind, item_id)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self._help_sections()))
+
+    def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        from .widgets.detail import DetailPane
+        from .widgets.search_input import SearchInput
+
+        def keys(owner: type) -> list[tuple[str, str]]:
+            return [(self._keys_display(b), b.description) for b in owner.BINDINGS
+                    if isinstance(b, Binding) and b.description]
+
+        return [
+            ("Anywhere", keys(UrbactApp) + [("^p", "Command palette: every action by name"),
+                                            ("^q", "Quit")]),
+            ("Search field", [("type", "Search as you type (typos and accents forgiven)")]
+             + keys(SearchInput) + [("esc", "Clear the query, then the kind filter")]),
+            ("Kind filters", [("c: city:", "Cities"), ("p: person:", "People and offices"),
+                              ("n: network:", "Networks"), ("m: meeting:", "Meetings"),
+                              ("d: doc:", "Documents and articles")]),
+            ("Detail pane", keys(DetailPane) + keys(MainScreen)),
+            ("Timeline", keys(TimelineScreen)),
+            ("Error screen", keys(ErrorScreen)),
+            ("Mouse", [("click", "A result or a link: same as Enter")]),
+        ]
+
+    def _keys_display(self, binding: Binding) -> str:
+        return " ".join(self.get_key_display(Binding(key.strip(), binding.action))
+                        for key in binding.key.split(","))
 
 
 def run_app(db_path: Path) -> int:
-    from textual.app import App
-
-    App().run()
-    return 0
+    """Run the app on the database at `db_path`; the exit code for the shell."""
+    app = UrbactApp(db_path)
+    app.run()
+    if app.directory_error is not None and app.return_code == EXIT_DATA_ERROR:
+        print(app.directory_error.render(), file=sys.stderr)
+    return app.return_code or EXIT_OK

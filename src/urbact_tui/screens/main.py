@@ -1,0 +1,264 @@
+"""The main screen: search field on top, results on the left, the selected record on the right.
+
+Data flows down (the app's directory → hits → detail); widgets post messages
+up and this screen coordinates: the search field's keys move the result list,
+a highlighted result shows in the detail pane, Enter moves focus into it,
+links push onto a history stack and Escape walks back one step at a time
+(detail history → results → clear the query).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import DescendantFocus, Resize
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList
+from textual.worker import get_current_worker
+
+from ..widgets.detail import DetailPane, contact_summary
+from ..widgets.results import ResultList, parse_option_id
+from ..widgets.search_input import KIND_LABELS, KIND_PLURALS, SearchInput, next_kind, parse_query
+
+if TYPE_CHECKING:
+    from ..app import UrbactApp
+
+RESULT_LIMIT = 100
+MAX_CONTACT_DETAILS = 60
+NARROW_WIDTH = 72
+WELCOME = ("Type a city, a person, a network or a meeting.\n\n"
+           "↑ ↓ move through the results, Enter opens one, Escape goes back.\n"
+           "Ctrl+Y copies the card, Ctrl+L shows the meeting timeline, F1 lists every key.")
+
+
+@dataclass
+class Visit:
+    """A record the user was on, to come back to with Escape."""
+
+    kind: str
+    id: str
+    highlighted: int | None
+    scroll_y: float
+
+
+class MainScreen(Screen):
+    """Search, results and detail."""
+
+    app: "UrbactApp"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.kind_filter: str | None = None
+        self.history: list[Visit] = []
+        self._pending_focus_detail = False
+
+    def compose(self) -> ComposeResult:
+        yield SearchInput(placeholder="Search cities, people, networks, meetings…  (c: p: n: m: d: narrow)",
+                          id="search")
+        with Horizontal(id="panes"):
+            yield ResultList(id="results")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    # -- parts
+
+    @property
+    def search_input(self) -> SearchInput:
+        return self.query_one("#search", SearchInput)
+
+    @property
+    def results(self) -> ResultList:
+        return self.query_one("#results", ResultList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one("#detail", DetailPane)
+
+    def on_mount(self) -> None:
+        self.search_input.border_title = "Search"
+        self.results.border_title = "Results"
+        self.detail.border_title = "Detail"
+        self._show_kind_filter()
+        self.results.show_message("Opening the directory…")
+        self.detail.show_message(WELCOME)
+        self.search_input.focus()
+
+    def selected_record(self) -> dict[str, Any] | None:
+        """The record in the detail pane (what Ctrl+Y copies)."""
+        return self.detail.record
+
+    # -- directory state, called by the app
+
+    def show_status(self, message: str) -> None:
+        self.results.show_message(message)
+
+    def directory_ready(self) -> None:
+        self.run_search(self.search_input.value)
+
+    def refresh_after_reload(self) -> None:
+        record = self.detail.record
+        self.run_search(self.search_input.value)
+        if record is not None and self.detail.has_focus:
+            self.load_record(record["kind"], record["id"])
+
+    # -- searching
+
+    @on(SearchInput.Changed, "#search")
+    def _query_changed(self, event: SearchInput.Changed) -> None:
+        self.run_search(event.value)
+
+    @work(exclusive=True, thread=True, group="search")
+    def run_search(self, text: str) -> None:
+        """Search in a thread; a newer keystroke cancels this one's result."""
+        kind, words = parse_query(text, self.kind_filter)
+        hits = self.app.call_directory("search", words, kind, RESULT_LIMIT)
+        if hits is None or get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_hits, text, kind, hits)
+
+    def _show_hits(self, text: str, kind: str | None, hits: list) -> None:
+        if text != self.search_input.value:
+            return  # a stale answer; the newer search is on its way
+        what = KIND_PLURALS[kind] if kind else "entries"
+        empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
+        self.results.show_hits(hits, empty)
+        count = f"{len(hits)}{'+' if len(hits) >= RESULT_LIMIT else ''}"
+        self.results.border_subtitle = f"{count} {what if kind else 'results'}"
+        if not hits:
+            self.history.clear()
+            self.detail.show_message(WELCOME if not text.strip() else
+                                     "No match. Fewer letters, or Escape to clear the search.")
+
+    @on(SearchInput.Navigate)
+    def _navigate(self, event: SearchInput.Navigate) -> None:
+        actions = {"down": self.results.action_cursor_down, "up": self.results.action_cursor_up,
+                   "page_down": self.results.action_page_down,
+                   "page_up": self.results.action_page_up}
+        actions[event.direction]()
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.history.clear()
+            self.load_record(*parse_option_id(event.option.id))
+
+    @on(SearchInput.Submitted, "#search")
+    def _submitted(self) -> None:
+        self.open_detail()
+
+    @on(OptionList.OptionSelected, "#results")
+    def _result_clicked(self) -> None:
+        self.open_detail()
+
+    def open_detail(self) -> None:
+        """Enter on a result: move focus into the detail pane."""
+        hit = self.results.highlighted_hit
+        if hit is None:
+            self.app.bell()
+            return
+        record = self.detail.record
+        if record is None or (record["kind"], record["id"]) != (hit.kind, hit.id):
+            self._pending_focus_detail = True
+            self.load_record(hit.kind, hit.id)
+        else:
+            self.detail.focus()
+
+    # -- kind filter
+
+    def cycle_kind(self) -> None:
+        self.kind_filter = next_kind(self.kind_filter)
+        self._show_kind_filter()
+        self.run_search(self.search_input.value)
+
+    def set_kind(self, kind: str | None) -> None:
+        self.kind_filter = kind
+        self._show_kind_filter()
+        self.run_search(self.search_input.value)
+
+    def _show_kind_filter(self) -> None:
+        label = KIND_PLURALS[self.kind_filter] if self.kind_filter else "all kinds"
+        self.search_input.border_subtitle = f"{label} · {self.app.key_for('cycle-kind')} to change"
+
+    # -- the detail pane and its history
+
+    @work(exclusive=True, thread=True, group="detail")
+    def load_record(self, kind: str, item_id: str, visit: Visit | None = None) -> None:
+        record = self.app.call_directory("get", kind, item_id)
+        if record is not None:
+            self._add_contact_details(record)
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_record, kind, item_id, record, visit)
+
+    def _add_contact_details(self, record: dict[str, Any]) -> None:
+        """Put each linked contact's phone under its link: a city's office phone at a glance."""
+        for name in ("contacts", "parent", "authors"):
+            for link in (record.get("links") or {}).get(name, [])[:MAX_CONTACT_DETAILS]:
+                contact = self.app.call_directory("get", "contact", link["id"])
+                if contact is not None:
+                    link["detail"] = contact_summary(contact)
+
+    def _show_record(self, kind: str, item_id: str, record: dict | None, visit: Visit | None) -> None:
+        if record is None:
+            self.detail.show_message(f"The {kind} {item_id!r} is no longer in the directory.")
+        elif visit is not None:
+            self.detail.show_record(record, visit.highlighted, visit.scroll_y)
+        else:
+            self.detail.show_record(record)
+        if self._pending_focus_detail:
+            self._pending_focus_detail = False
+            self.detail.focus()
+
+    def open_record(self, kind: str, item_id: str, *, remember: bool = True) -> None:
+        """Show a record in the detail pane and focus it, keeping the current one in history."""
+        current = self.detail.record
+        if remember and current is not None:
+            self.history.append(Visit(current["kind"], current["id"], self.detail.highlighted,
+                                      self.detail.scroll_offset.y))
+        self._pending_focus_detail = True
+        self.load_record(kind, item_id)
+
+    @on(OptionList.OptionSelected, "#detail")
+    def _link_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.open_record(*parse_option_id(event.option.id))
+
+    def action_back(self) -> None:
+        """Escape: detail history → results → clear the query → clear the kind filter."""
+        if self.detail.has_focus:
+            if self.history:
+                visit = self.history.pop()
+                self._pending_focus_detail = True
+                self.load_record(visit.kind, visit.id, visit)
+            else:
+                self.search_input.focus()
+                hit = self.results.highlighted_hit
+                record = self.detail.record
+                if hit and (record is None or (record["kind"], record["id"]) != (hit.kind, hit.id)):
+                    self.load_record(hit.kind, hit.id)
+        elif not self.search_input.has_focus:
+            self.search_input.focus()
+        elif self.search_input.value:
+            self.search_input.value = ""
+        elif self.kind_filter:
+            self.set_kind(None)
+
+    def focus_search(self) -> None:
+        self.search_input.focus()
+
+    # -- layout: side by side when wide, one pane at a time when narrow
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self.set_class(isinstance(event.widget, DetailPane), "-detail-focus")

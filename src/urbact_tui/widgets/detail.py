@@ -1,0 +1,309 @@
+"""The detail pane: one record, its data-quality warnings, and links to related records.
+
+The pane is an option list: the record's text is made of inert (disabled)
+options and every linked record is a selectable option, so Up/Down walk the
+links, Enter (or a click) opens one, and the screen keeps the history stack.
+When the next link is below the visible part, Up/Down scroll the text first,
+so long descriptions can be read with the keyboard.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..directory import schema
+from ..directory.entries import month_label
+from .results import KIND_STYLES, option_id
+from .search_input import KIND_LABELS
+
+LABELS = {
+    "name_en": "English name", "country_code": "Country code", "emails": "Email",
+    "websites": "Web", "social": "Social", "links": "Resources", "organisations": "Organisations",
+    "aliases": "Also written", "kind": "Meeting", "raw": "As printed", "type": "Type",
+}
+SKIPPED = {"id", "added", "warnings", "source", "notes", "name", "title",
+           "month", "year", "project_year", "order"}
+LONG_TEXT = ("description", "summary", "body")
+MEETING_KINDS = {"kick-off": "Kick-off", "transnational": "Transnational meeting",
+                 "final-event": "Final event", "workshop": "Workshop", "other": "Meeting"}
+
+# Link sections in reading order; anything else follows in the core's order.
+LINK_SECTIONS = {
+    "city": "City", "parent": "Part of", "network": "Network", "networks": "Networks",
+    "contacts": "People and offices", "cities": "Cities", "authors": "Authors",
+    "meetings": "Meetings", "documents": "Documents and resources",
+}
+SECTION_TITLES = {("network", "cities"): "Partner cities", ("document", "cities"): "Cities mentioned",
+                  ("document", "contacts"): "People mentioned",
+                  ("document", "networks"): "Networks mentioned"}
+
+
+def phone_text(phone: dict[str, Any]) -> str:
+    """`+351 21 436 9000 ext. 1801 (switchboard)`; the printed form when it is not dialable."""
+    text = phone.get("international") or phone["raw"]
+    if phone.get("ext"):
+        text += f" ext. {phone['ext']}"
+    if phone.get("label"):
+        text += f" ({phone['label']})"
+    if not phone.get("international"):
+        text += "  — as printed, not a single valid number"
+    return text
+
+
+def field_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows for the record's own fields, in schema order."""
+    kind = schema.KIND_BY_NAME[record["kind"]]
+    data = record["record"]
+    rows: list[tuple[str, str]] = []
+    if kind is schema.MEETING:
+        rows.append(("When", month_label(data)))
+        if data.get("order"):
+            rows.append(("In series", f"meeting {data['order']} of its network"))
+    for field in kind.fields:
+        name = field.name
+        value = data.get(name)
+        if value in (None, "", [], {}) or name in SKIPPED or name in LONG_TEXT:
+            continue
+        if _is_reference(field):
+            continue
+        label = LABELS.get(name, name.replace("_", " ").capitalize())
+        if name == "phones":
+            rows += [("Phone", phone_text(p)) for p in value]
+        elif name == "address":
+            rows.append(("Address", value.get("raw", "")))
+        elif name == "location":
+            rows.append(("Coordinates", f"{value['lat']}, {value['lon']}"))
+        elif name == "social":
+            rows += [(entry.get("service", "social").capitalize(),
+                      " ".join(str(entry[k]) for k in ("handle", "url", "label") if entry.get(k)))
+                     for entry in value]
+        elif name == "links":
+            rows += [(label, " — ".join(str(entry[k]) for k in ("title", "url") if entry.get(k)))
+                     for entry in value]
+        elif name in ("emails", "websites"):
+            rows += [(label, str(v)) for v in value]
+        elif name == "kind" and kind is schema.MEETING:
+            rows.append(("Meeting", MEETING_KINDS.get(value, value)))
+        elif isinstance(value, list):
+            rows.append((label, ", ".join(str(v) for v in value)))
+        else:
+            rows.append((label, str(value)))
+    return rows
+
+
+def _is_reference(field: schema.Field) -> bool:
+    ftype = field.type
+    return isinstance(ftype, schema.Ref) or (
+        isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref))
+
+
+def _grid(rows: Iterable[tuple[str, str]], label_style: str = "dim", value_style: str = "") -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style=label_style)
+    grid.add_column(ratio=1, overflow="fold", style=value_style)
+    for label, value in rows:
+        grid.add_row(Text(label), Text(value))  # Text, not str: no markup in the data
+    return grid
+
+
+def contact_summary(contact: dict[str, Any]) -> str:
+    """A contact's phones and first e-mail on one line, shown under its link."""
+    data = contact["record"]
+    parts = [phone_text(p) for p in data.get("phones") or []]
+    parts += (data.get("emails") or [])[:1]
+    return " · ".join(parts)
+
+
+def link_prompt(link: dict[str, Any]) -> Content:
+    """`Contact  City of Loulé — Loulé`, with the contact's phone below when known."""
+    badge = Content.styled(KIND_LABELS.get(link["kind"], link["kind"]).ljust(9),
+                           KIND_STYLES.get(link["kind"], ""))
+    parts = [Content("  "), badge, Content(link["title"])]
+    if link.get("subtitle"):
+        parts.append(Content.styled(f" — {link['subtitle']}", "$text-muted"))
+    if link.get("detail"):
+        parts.append(Content.styled(f"\n{' ' * 11}{link['detail']}", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def record_options(record: dict[str, Any]) -> list[Option]:
+    """The whole pane for one record from `Directory.get`."""
+    kind = record["kind"]
+    data = record["record"]
+    text = lambda content: Option(content, disabled=True)  # noqa: E731 - inert text
+    header = Content.assemble(
+        (KIND_LABELS.get(kind, kind), f"bold {KIND_STYLES.get(kind, '')}"), "  ",
+        (record["title"], "bold"))
+    options = [text(header)]
+    if record.get("subtitle"):
+        options.append(text(Content.styled(record["subtitle"], "$text-muted")))
+    if record.get("warnings"):
+        options.append(text(Content("")))
+        for warning in record["warnings"]:
+            options.append(text(Content.assemble(("⚠ ", "bold $text-warning"),
+                                                 (warning["message"], "$text-warning"))))
+    rows = field_rows(record)
+    if rows:
+        options.append(text(Content("")))
+        options.append(text(_grid(rows)))
+    for name in LONG_TEXT:
+        if data.get(name):
+            options.append(text(Content("")))
+            if name == "body":
+                options.append(text(Content.styled("Text", "bold")))
+            options.append(text(Content(str(data[name]).strip())))
+    links = record.get("links") or {}
+    ordered = [n for n in LINK_SECTIONS if n in links] + [n for n in links if n not in LINK_SECTIONS]
+    for name in ordered:
+        title = SECTION_TITLES.get((kind, name)) or LINK_SECTIONS.get(name) or name.capitalize()
+        options.append(text(Content("")))
+        options.append(text(Content.styled(f"{title} ({len(links[name])})", "bold")))
+        options += [Option(link_prompt(link), id=option_id(link["kind"], link["id"]))
+                    for link in links[name]]
+    added = data.get("added") or {}
+    if added:
+        options.append(text(Content("")))
+        options.append(text(Content.styled("Added by the editors (not in the source pages)",
+                                           "bold $text-muted")))
+        options.append(text(_grid(((LABELS.get(k, k.replace("_", " ").capitalize()), str(v))
+                                   for k, v in added.items()), value_style="dim")))
+    if data.get("source"):
+        options.append(text(Content("")))
+        options.append(text(Content.styled(f"Source: {data['source']}", "$text-muted")))
+    return options
+
+
+class DetailPane(OptionList):
+    """The selected record.  Enter on a link posts OptionSelected; the screen navigates."""
+
+    HELP = """
+## Detail
+
+Up/Down move between linked records (scrolling the text on the way),
+Enter opens the highlighted link, Escape goes back.
+"""
+
+    BINDINGS = [
+        Binding("enter", "select", "Open link", id="open-link"),
+        Binding("down", "cursor_down", "Next link", show=False, id="link-next"),
+        Binding("up", "cursor_up", "Previous link", show=False, id="link-previous"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="detail-page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="detail-page-up"),
+        Binding("home", "first", "Top", show=False, id="detail-top"),
+        Binding("end", "last", "Bottom", show=False, id="detail-bottom"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.record: dict[str, Any] | None = None
+
+    def show_record(self, record: dict[str, Any], highlighted: int | None = None,
+                    scroll_y: float = 0) -> None:
+        """Show `record`; restore a highlight and scroll position when coming back."""
+        self.record = record
+        self.clear_options()
+        self.add_options(record_options(record))
+        self.border_title = f"{KIND_LABELS.get(record['kind'], record['kind'])}: {record['title']}"
+        if highlighted is not None:
+            self.highlighted = highlighted
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        else:
+            self.highlighted = None
+            self.scroll_home(animate=False, immediate=True)
+            self.call_after_refresh(self._highlight_first_visible_link)
+
+    def show_message(self, message: str) -> None:
+        self.record = None
+        self.border_title = None
+        self.clear_options()
+        self.add_option(Option(Content.styled(message, "$text-muted"), disabled=True))
+
+    @property
+    def link_indexes(self) -> list[int]:
+        return [i for i, option in enumerate(self.options) if not option.disabled]
+
+    @property
+    def highlighted_link(self) -> tuple[str, str] | None:
+        if self.highlighted is None or self.options[self.highlighted].disabled:
+            return None
+        kind, _, item_id = (self.options[self.highlighted].id or "").partition(":")
+        return kind, item_id
+
+    # -- keyboard: walk links, but scroll through text that lies between them
+
+    def _line_of(self, index: int) -> int | None:
+        self._update_lines()
+        return self._index_to_line.get(index)
+
+    def _visible(self, index: int) -> bool:
+        line = self._line_of(index)
+        top = self.scroll_offset.y
+        return line is not None and top <= line < top + self.scrollable_content_region.height
+
+    def _next_link(self, direction: int) -> int | None:
+        """The link Up (-1) or Down (+1) would reach, if it were in view."""
+        links = self.link_indexes if direction > 0 else self.link_indexes[::-1]
+        if self.highlighted is None:
+            top = self.scroll_offset.y
+            bottom = top + self.scrollable_content_region.height
+            for index in links:
+                line = self._line_of(index)
+                if line is not None and (line >= top if direction > 0 else line < bottom):
+                    return index
+            return None
+        return next((i for i in links if (i - self.highlighted) * direction > 0), None)
+
+    def _highlight_first_visible_link(self) -> None:
+        if self.highlighted is None:
+            target = self._next_link(1)
+            if target is not None and self._visible(target):
+                self.highlighted = target
+
+    def _step(self, direction: int) -> None:
+        target = self._next_link(direction)
+        if target is not None and self._visible(target):
+            self.highlighted = target
+            return
+        if direction > 0:
+            self.scroll_down(animate=False, immediate=True)
+        else:
+            self.scroll_up(animate=False, immediate=True)
+        self._rehighlight(direction)
+
+    def _rehighlight(self, direction: int) -> None:
+        """After scrolling: drop a highlight that left the view, pick the next one in view."""
+        if self.highlighted is not None and self._visible(self.highlighted):
+            return
+        self.highlighted = None
+        target = self._next_link(direction)
+        if target is not None and self._visible(target):
+            self.highlighted = target
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False, immediate=True)
+        self._rehighlight(1)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False, immediate=True)
+        self._rehighlight(-1)
+
+    def action_first(self) -> None:
+        self.scroll_home(animate=False, immediate=True)
+        self._rehighlight(1)
+
+    def action_last(self) -> None:
+        self.scroll_end(animate=False, immediate=True)
+        self._rehighlight(-1)

@@ -1,0 +1,90 @@
+"""The search field: typing searches, Up/Down/PageUp/PageDown move through the results.
+
+Like fzf, the cursor stays in the field while the selection moves; the field
+only posts `Navigate` messages and the screen moves the result list.  A query
+may start with a kind prefix (`c:` cities, `p:` people and offices, `n:`
+networks, `m:` meetings, `d:` documents) to narrow the results.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+KIND_LABELS = {
+    "city": "City",
+    "contact": "Contact",
+    "network": "Network",
+    "meeting": "Meeting",
+    "document": "Document",
+}
+KIND_PLURALS = {
+    "city": "cities",
+    "contact": "contacts",
+    "network": "networks",
+    "meeting": "meetings",
+    "document": "documents",
+}
+KIND_CYCLE: tuple[str | None, ...] = (None, "city", "contact", "network", "meeting", "document")
+
+KIND_PREFIXES = {
+    "c": "city", "city": "city", "cities": "city",
+    "p": "contact", "contact": "contact", "contacts": "contact",
+    "person": "contact", "people": "contact",
+    "n": "network", "network": "network", "networks": "network",
+    "m": "meeting", "meeting": "meeting", "meetings": "meeting",
+    "d": "document", "doc": "document", "document": "document", "documents": "document",
+    "a": "document", "article": "document", "articles": "document",
+}
+_PREFIX = re.compile(r"^\s*([A-Za-z]+):\s*(.*)$", re.DOTALL)
+
+
+def parse_query(text: str, kind_filter: str | None = None) -> tuple[str | None, str]:
+    """Split a typed query into (kind, words); a `kind:` prefix wins over the cycled filter."""
+    match = _PREFIX.match(text)
+    if match and match.group(1).lower() in KIND_PREFIXES:
+        return KIND_PREFIXES[match.group(1).lower()], match.group(2)
+    return kind_filter, text
+
+
+def next_kind(kind: str | None) -> str | None:
+    """The kind after `kind` in the filter cycle (all → cities → … → documents → all)."""
+    position = KIND_CYCLE.index(kind) if kind in KIND_CYCLE else 0
+    return KIND_CYCLE[(position + 1) % len(KIND_CYCLE)]
+
+
+class SearchInput(Input):
+    """The search field."""
+
+    HELP = """
+## Search
+
+Type a few letters of a city, a person, a network, a meeting or an article.
+Typos and accents are forgiven; every word must match.
+
+Start with `c:` (cities), `p:` (people and offices), `n:` (networks),
+`m:` (meetings) or `d:` (documents) to search one kind only.
+"""
+
+    BINDINGS = [
+        Binding("down", "navigate('down')", "Next result", show=False, id="result-next"),
+        Binding("up", "navigate('up')", "Previous result", show=False, id="result-previous"),
+        Binding("pagedown", "navigate('page_down')", "Page of results down", show=False,
+                id="result-page-down"),
+        Binding("pageup", "navigate('page_up')", "Page of results up", show=False,
+                id="result-page-up"),
+        Binding("enter", "submit", "Open", id="open-result"),
+    ]
+
+    class Navigate(Message):
+        """The user asked to move the result selection."""
+
+        def __init__(self, direction: str) -> None:
+            super().__init__()
+            self.direction = direction
+
+    def action_navigate(self, direction: str) -> None:
+        self.post_message(self.Navigate(direction))
