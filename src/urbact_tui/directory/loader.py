@@ -10,7 +10,9 @@ two loads at once wait for each other instead of mixing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import glob
 import json
 import os
 import sqlite3
@@ -45,27 +47,69 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     items = validate(data, text, source)
     del data, text
     target = Path(target).expanduser()
+    _check_target(target, source)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DirectoryError(f"cannot create the folder for the database: {exc.strerror}",
                              path=target.parent, hint="choose another place with --db") from None
-    with _exclusive(target):
+    with _exclusive(target, report):
+        _check_target(target, source)  # again: another load may have run while we waited
         temporary = target.parent / f".{target.name}.{os.getpid()}.tmp"
         _remove_stale_temporaries(target)
         try:
             _build(temporary, items, source, digest, report)
+            _sync(temporary)  # the data is on disk before the name points at it
             os.replace(temporary, target)
+            _sync(target.parent)
         except sqlite3.Error as exc:
             raise _storage_error(exc, target) from None
         except OSError as exc:
-            raise DirectoryError(f"cannot write the database: {exc.strerror}", path=target,
-                                 hint="check the disk has space and the folder is writable, "
-                                      "or choose another place with --db") from None
+            raise _storage_error(exc, target) from None
         finally:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 temporary.unlink()
     return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_target(target: Path, source: Path) -> None:
+    """Refuse to replace anything that is not a database: a folder, the YAML itself, a text file."""
+    if target.is_dir():
+        raise DirectoryError("the database path is a folder", path=target,
+                             hint="give a file name for the database, e.g. --db ~/directory.db")
+    with contextlib.suppress(OSError):
+        if target.exists() and source.exists() and target.samefile(source):
+            raise DirectoryError(
+                "the database path is the directory file itself; loading would overwrite it",
+                path=target, hint="give another file name with --db, e.g. --db directory.db")
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return  # missing (the usual case) or unreadable: the build reports what matters
+    if head and not head.startswith(_SQLITE_HEADER) and b"\x00" not in head:
+        raise DirectoryError(
+            "this file is not a database (it holds text); loading would overwrite it",
+            path=target,
+            hint="give another file name with --db, or delete the file first if it is not needed")
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or folder, so a crash right after the swap cannot leave an empty file."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename is still atomic
+    finally:
+        os.close(descriptor)
 
 
 # --- building -------------------------------------------------------------------
@@ -220,11 +264,26 @@ def _json(value: Any) -> str | None:
 
 
 @contextlib.contextmanager
-def _exclusive(target: Path) -> Iterator[None]:
-    """Hold the target's lock file; a second load waits, then gives up clearly."""
+def _exclusive(target: Path, report: Progress | None = None) -> Iterator[None]:
+    """Hold the target's lock file; a second load waits, then gives up clearly.
+
+    The wait is LOCK_TIMEOUT_SECONDS, or $URBACT_TUI_LOCK_TIMEOUT seconds when set.
+    The kernel drops the lock when its holder dies, so a killed load never blocks.
+    """
     lock_path = target.parent / f".{target.name}.lock"
-    with open(lock_path, "a") as handle:
-        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    try:
+        handle = open(lock_path, "a")
+    except OSError as exc:
+        raise DirectoryError(
+            f"cannot write in the database folder: {exc.strerror}", path=target.parent,
+            hint="check the folder is writable, or choose another place with --db") from None
+    with handle:
+        try:
+            timeout = float(os.environ.get("URBACT_TUI_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS))
+        except ValueError:
+            timeout = LOCK_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
+        waiting = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -234,7 +293,14 @@ def _exclusive(target: Path) -> Iterator[None]:
                     raise DirectoryError(
                         "another load of this database is still running", path=target,
                         hint="wait for it to finish, then run the load again") from None
+                if not waiting and report is not None:
+                    report("waiting", 0, 1)  # for another load of the same database
+                    waiting = True
                 time.sleep(0.1)
+            except OSError as exc:  # e.g. a file system without locks
+                raise DirectoryError(
+                    f"cannot lock the database: {exc.strerror}", path=target,
+                    hint="choose a place on a local disk with --db") from None
         try:
             yield
         finally:
@@ -243,15 +309,25 @@ def _exclusive(target: Path) -> Iterator[None]:
 
 def _remove_stale_temporaries(target: Path) -> None:
     """Delete temporary files left by a load that was killed (we hold the lock)."""
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
 
 
-def _storage_error(exc: sqlite3.Error, target: Path) -> DirectoryError:
-    text = str(exc)
-    if "full" in text:
-        return DirectoryError("the disk is full", path=target,
+def _storage_error(exc: sqlite3.Error | OSError, target: Path) -> DirectoryError:
+    """Why the database could not be written, in words; the old database is untouched."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    kept = " (the existing database, if any, is unchanged)"
+    if "full" in text or "No space" in text or "too large" in text.lower() \
+            or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return DirectoryError("the disk is full: the new database could not be written" + kept,
+                              path=target,
                               hint="free some space or choose another place with --db")
-    return DirectoryError(f"cannot build the database: {text}", path=target,
-                          hint="check the folder is writable, or choose another place with --db")
+    if "readonly" in text or "read-only" in text.lower() or "unable to open" in text \
+            or getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DirectoryError(f"cannot write in the database folder ({text})" + kept,
+                              path=target.parent,
+                              hint="check the folder is writable, or choose another place with --db")
+    return DirectoryError(f"cannot build the database: {text}" + kept, path=target,
+                          hint="check the disk has space and the folder is writable, "
+                               "or choose another place with --db")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import urllib.parse
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,10 @@ from .search import Hit, SearchIndex
 
 if TYPE_CHECKING:
     from .loader import Progress
+
+BUSY_TIMEOUT_SECONDS = 2.0
+"""How long a read waits for another program's write lock before reporting it."""
+REQUIRED_META = ("schema_version", "source_path", "kind_codes")
 
 MEETING_ORDER = 'coalesce(m.year, 0), coalesce(m.project_year, 0), m."order", coalesce(m.month, 0)'
 
@@ -46,18 +51,34 @@ class Directory:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.is_file():
-            raise DirectoryError("the database file does not exist", path=self.path,
-                                 hint="run `urbact-tui load` to build it")
+            raise DirectoryError(
+                "this is a folder, not a database file" if self.path.is_dir()
+                else "the database file does not exist", path=self.path,
+                hint="run `urbact-tui load` to build it" if not self.path.is_dir()
+                else "give the path of a database file with --db, e.g. --db ~/directory.db")
         try:
-            self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                         check_same_thread=False)
-            self.meta = dict(self._conn.execute("SELECT key, value FROM meta"))
+            # A URI, so that mode=ro holds; the path is quoted (a '?' or '#' in it is not
+            # a URI delimiter here).
+            uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                         timeout=BUSY_TIMEOUT_SECONDS)
+            self.meta = {str(k): str(v) for k, v in
+                         self._conn.execute("SELECT key, value FROM meta")}
         except sqlite3.Error as exc:
             raise damaged(self.path, exc) from None
-        if self.meta.get("schema_version") != schema.SCHEMA_VERSION:
+        except (ValueError, TypeError) as exc:
+            raise damaged(self.path, exc) from None
+        version = self.meta.get("schema_version")
+        if version != schema.SCHEMA_VERSION:
+            self._conn.close()
             raise DirectoryError(
-                "the database was built by another version of urbact-tui", path=self.path,
-                hint="run `urbact-tui load` to rebuild it from the directory file")
+                f"the database was built by another version of urbact-tui "
+                f"(database format {version or 'unknown'}, this version reads format "
+                f"{schema.SCHEMA_VERSION})", path=self.path,
+                hint=_rebuild_hint(self.meta.get("source_path")))
+        if any(key not in self.meta for key in REQUIRED_META):
+            self._conn.close()
+            raise damaged(self.path, "its description table is incomplete")
 
     def close(self) -> None:
         self._conn.close()
@@ -69,7 +90,7 @@ class Directory:
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         try:
             return self._conn.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise damaged(self.path, exc) from None
 
     # -- search
@@ -77,7 +98,10 @@ class Directory:
     @cached_property
     def index(self) -> SearchIndex:
         blobs = dict(self.query("SELECT name, value FROM search_index"))
-        return SearchIndex(blobs, json.loads(self.meta["kind_codes"]), self._entries_by_number)
+        try:
+            return SearchIndex(blobs, json.loads(self.meta["kind_codes"]), self._entries_by_number)
+        except (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise damaged(self.path, f"its search index is damaged: {exc!r}") from None
 
     def search(self, query: str, kind: str | None = None, limit: int = 50) -> list[Hit]:
         return self.index.search(query, kind=kind, limit=limit)
@@ -201,10 +225,30 @@ def _target_kind(field: schema.Field) -> str | None:
     return None
 
 
-def damaged(path: Path, exc: Exception) -> DirectoryError:
+def damaged(path: Path, exc: Exception | str) -> DirectoryError:
+    """The error for a database that cannot be read: locked, damaged or not ours."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DirectoryError(
+            "the database is locked by another program that is writing to it", path=path,
+            hint="close the other program (e.g. an sqlite3 shell or a database browser) "
+                 "or wait for it to finish, then try again")
+    if "no such table" in text or "not a database" in text:
+        return DirectoryError(
+            f"this file is not an urbact-tui database, or it is damaged ({text})", path=path,
+            hint="check the --db path; to rebuild the database there, run `urbact-tui load` "
+                 "with the same --db")
     return DirectoryError(
-        f"the database cannot be read ({exc})", path=path,
-        hint="run `urbact-tui load` to rebuild it from the directory file")
+        f"the database is damaged and cannot be read ({text})", path=path,
+        hint="rebuild it: run `urbact-tui load` with the same --db "
+             "(give the directory .yaml file if it is not the bundled one)")
+
+
+def _rebuild_hint(source: str | None) -> str:
+    if source:
+        return (f"rebuild it from its directory file: urbact-tui load '{source}' "
+                "(with the same --db)")
+    return "rebuild it: run `urbact-tui load` with the same --db"
 
 
 def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None) -> Directory:
@@ -232,5 +276,8 @@ def _changed(source: Path, meta: dict[str, str]) -> bool:
     if str(stat.st_size) == meta.get("source_size") and \
             str(stat.st_mtime_ns) == meta.get("source_mtime_ns"):
         return False
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    except OSError:
+        return False  # unreadable now (permissions, a folder): keep what we have
     return digest != meta.get("source_sha256")
