@@ -169,7 +169,9 @@ def _check_fields(fields: tuple[schema.Field, ...], item: dict, keys: Path_, kin
             problems.append(Problem(
                 keys, f"the required field {field.name!r} is missing", kind=kind.name,
                 item_id=item_id, field=f"{prefix}{field.name}",
-                hint=f"add `{field.name}: ...` here, {field.type.describe()}: {field.doc}",
+                hint=f"add a `{field.name}:` line to "
+                     + (f"this {kind.name}" if not prefix else f"`{prefix[:-1]}`")
+                     + f" ({field.type.describe()}: {field.doc})",
             ))
 
 

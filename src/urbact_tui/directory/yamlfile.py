@@ -79,7 +79,7 @@ def read_text(path: Path) -> tuple[str, str]:
             hint="save the file as UTF-8 (most editors offer this under 'Save with encoding')",
         )
     if b"\x00" in data:
-        line, column = _position(data, data.index(b"\x00"))
+        line, column = (None, None) if _looks_binary(data) else _position(data, data.index(b"\x00"))
         raise DirectoryError(
             "the file contains binary data (a NUL byte), so it is not a YAML text file",
             path=path, line=line, column=column,
@@ -192,6 +192,7 @@ _MAYBE_DEEP = re.compile(r"(?:^|\n)[ \t?:-]{%d}" % MAX_INDENT)
 _BLOCK_PREFIX = re.compile(r"[ \t]*(?:[?:-][ \t]+)*")
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 _SHOWN_WIDTH = 100
+_LEADING_TAB = re.compile(r"^[ ]*\t", re.MULTILINE)
 
 
 def _show_line(raw: str, line: int, column: int | None) -> list[str]:
@@ -325,7 +326,7 @@ _INDENT_HINT = ("line this up with the lines above it: items of one list start w
                 "in the same column, and the fields of an item line up under its first field")
 _QUOTE_HINT = 'if the value itself contains ": " or starts with a special character, put it in quotes'
 _REASONS = (
-    ("tabs disallowed", "a tab is used for indentation",
+    ("tab", "a tab is used for indentation",
      "indent with spaces; YAML does not allow tabs for indentation"),
     ("did not find expected '-' indicator", "this line is not indented like the list it is in",
      _INDENT_HINT),
@@ -371,6 +372,11 @@ def _syntax_error(message: str, text: str, path: Path) -> DirectoryError:
             hint=(f"add the closing {closing} (and check for a missing comma between values)"
                   if closing else f"add the closing {what} at the end of the value"),
         )
+    if "tab" in reason:
+        tab = _LEADING_TAB.search(text)
+        if tab is not None:
+            line = text.count("\n", 0, tab.start()) + 1
+            column = tab.end() - tab.start()
     detail, hint = reason if reason != first else "invalid YAML", \
         "check brackets, quotes and indentation (spaces only, no tabs) on this line or the one above"
     for needle, plain, plain_hint in _REASONS:
