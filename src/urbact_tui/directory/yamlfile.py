@@ -11,6 +11,7 @@ Nothing here ever constructs arbitrary Python objects.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import stat
 from pathlib import Path
@@ -36,8 +37,10 @@ _SAFE_TAGS = {
                  "merge", "omap", "pairs", "set", "value")
 }
 # Cheap pre-check: a "!" where a tag could start.  Only when it matches do we
-# pay for PyYAML's composer to find out whether it really is a tag.
-_MAYBE_TAG = re.compile(r"(?:^|[\s\[\{,:?-])!", re.MULTILINE)
+# pay for PyYAML's composer to find out whether it really is a tag.  The pattern
+# starts with the literal "!" so the regex engine can skip ahead to each one
+# (an alternation first was forty times slower: 2.7 s on an 88 MB file).
+_MAYBE_TAG = re.compile(r"!(?<=[\s\[\{,:?-]!)")
 _RS_LOCATION = re.compile(r"line (\d+), column (\d+)")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -124,7 +127,7 @@ def _too_large(path: Path, size: int) -> DirectoryError:
 def parse(text: str, path: Path) -> Any:
     """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs."""
     _reject_deep_nesting(text, path)
-    if _MAYBE_TAG.search(text):
+    if text.startswith("!") or _MAYBE_TAG.search(text):
         _reject_unsafe_tags(text, path)
     try:
         data = yaml_rs.loads(
@@ -183,12 +186,12 @@ def excerpt(text: str, line: int | None, column: int | None = None) -> list[str]
 
 # --- helpers ------------------------------------------------------------------
 
-MAX_INDENT = 400
+MAX_INDENT = 200
 """Deepest indentation (columns) accepted: yaml-rs recurses once per nesting level
 and overflows the C stack (a segfault, not an exception) at about ten thousand
 levels, so deeper files are refused before parsing.  Flow nesting ([ and {) is
 bounded by yaml-rs itself; block nesting needs one more column per level."""
-_MAYBE_DEEP = re.compile(r"(?:^|\n)[ \t?:-]{%d}" % MAX_INDENT)
+_MAYBE_DEEP = re.compile(r"\n[ \t?:-]{%d}" % MAX_INDENT)  # literal first: fast
 _BLOCK_PREFIX = re.compile(r"[ \t]*(?:[?:-][ \t]+)*")
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 _SHOWN_WIDTH = 100
@@ -250,8 +253,8 @@ def _walk(node: yaml.Node, keys: tuple = ()):
 
 def _reject_deep_nesting(text: str, path: Path) -> None:
     """Refuse block nesting deep enough to overflow the parser's stack (cheap: one regex)."""
-    for match in _MAYBE_DEEP.finditer(text):
-        start = match.start() + (text[match.start()] == "\n")
+    starts = (match.start() + 1 for match in _MAYBE_DEEP.finditer(text))
+    for start in itertools.chain([0], starts):
         if _BLOCK_PREFIX.match(text, start).end() - start >= MAX_INDENT:
             line = text.count("\n", 0, start) + 1
             raise _too_deep(path, line)
@@ -464,7 +467,8 @@ def _find_duplicate_key(text: str):
                 if key in seen:
                     item_id = None
                     if len(keys) >= 2:
-                        item = _child(_child(root, keys[0])[1], keys[1])
+                        kind_list = _child(root, keys[0])
+                        item = _child(kind_list[1], keys[1]) if kind_list else None
                         id_node = _child(item[1], "id") if item else None
                         if id_node is not None and isinstance(id_node[1], yaml.ScalarNode):
                             item_id = id_node[1].value
