@@ -1,0 +1,102 @@
+"""Run the Textual app headless (pilot) and report timings as JSON lines on stdout.
+
+Started by `benchmarks/run.py` in a fresh process, so the app-start figure
+includes interpreter start-up and every import:
+
+    python benchmarks/app_probe.py start DB      → {"first_screen": s, "interactive": s}
+    python benchmarks/app_probe.py keys DB Q...  → {"keystrokes_ms": [...]} (one per letter typed)
+
+"first_screen" is when the app's first screen is mounted, "interactive" when
+the directory is open and the first results are on screen (the search field
+answers).  Times are seconds since the process started (the parent adds the
+spawn time it measures itself).  For keystrokes, each letter is pressed into the
+focused search field and the clock stops when the results for the new text
+are shown and the screen has been redrawn (the message queue is idle again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+T0 = time.perf_counter()
+
+
+def emit(value: dict) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+    sys.stdout.flush()
+
+
+async def _wait(condition, timeout: float = 60.0, step: float = 0.0005) -> bool:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
+
+
+async def probe(mode: str, db: Path, queries: list[str]) -> None:
+    import urbact_tui.app as app_module
+
+    app_class = getattr(app_module, "UrbactApp", None)
+    if app_class is None:
+        emit({"error": "urbact_tui.app has no UrbactApp class yet"})
+        return
+    app = app_class(db)
+    shown: list[tuple[str, float]] = []
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        first_screen = time.perf_counter() - T0
+        screen = app.screen
+        original = getattr(screen, "_show_hits", None)
+        if original is not None:
+            def record(text, *args, **kwargs):  # wraps MainScreen._show_hits
+                result = original(text, *args, **kwargs)
+                shown.append((text, time.perf_counter()))
+                return result
+            screen._show_hits = record
+        ready = await _wait(lambda: getattr(app, "directory", None) is not None)
+        if not ready:
+            emit({"error": "the directory did not open within 60 s"})
+            return
+        await _wait(lambda: bool(shown), timeout=10)
+        await pilot.pause()
+        interactive = time.perf_counter() - T0
+        if mode == "start":
+            emit({"first_screen": first_screen, "interactive": interactive})
+            return
+        if original is None:
+            emit({"error": "the main screen has no _show_hits to observe"})
+            return
+        latencies: list[float] = []
+        for query in queries:
+            search = app.screen.query_one("#search")
+            search.value = ""
+            await _wait(lambda: shown and shown[-1][0] == "", timeout=10)
+            await pilot.pause()
+            search.focus()
+            typed = ""
+            for char in query:
+                typed += char
+                key = "space" if char == " " else char
+                start = time.perf_counter()
+                await pilot.press(key)
+                ok = await _wait(lambda: shown and shown[-1][0] == typed, timeout=10, step=0.0002)
+                await pilot.pause()   # let the screen redraw with the new results
+                if ok:
+                    latencies.append((time.perf_counter() - start) * 1000)
+        emit({"keystrokes_ms": latencies})
+
+
+def main() -> int:
+    mode, db, *queries = sys.argv[1:]
+    asyncio.run(probe(mode, Path(db), queries))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
