@@ -43,13 +43,19 @@ class UrbactApp(App[int]):
     COMMANDS = App.COMMANDS | {DirectoryCommands}
 
     BINDINGS = [
-        Binding("slash", "focus_search", "Search", key_display="/", show=False, id="search"),
-        Binding("ctrl+y", "copy_card", "Copy", id="copy-card"),
-        Binding("ctrl+s", "save_vcf", "Save", id="save-vcf"),
-        Binding("ctrl+t", "cycle_kind", "Kind", id="cycle-kind"),
-        Binding("ctrl+l", "timeline", "Timeline", id="timeline"),
-        Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("f5", "reload", "Reload data", show=False, id="reload"),
+        Binding("slash", "focus_search", "Search", key_display="/", show=False, id="search",
+                tooltip="Back to the search field, from anywhere"),
+        Binding("ctrl+y", "copy_card", "Copy", id="copy-card",
+                tooltip="Copy the selected record: a vCard for a contact, text otherwise"),
+        Binding("ctrl+s", "save_vcf", "Save", id="save-vcf",
+                tooltip="Save the contact (or a city's or network's contacts) as a .vcf file"),
+        Binding("ctrl+t", "cycle_kind", "Kind", id="cycle-kind",
+                tooltip="Search all kinds → cities → contacts → networks → meetings → documents"),
+        Binding("ctrl+l", "timeline", "Timeline", id="timeline",
+                tooltip="The meeting timeline, grouped by network"),
+        Binding("f1,question_mark", "help", "Help", id="help", tooltip="This list of keys"),
+        Binding("f5", "reload", "Reload data", show=False, id="reload",
+                tooltip="Re-read the directory (rebuilt when its YAML file changed)"),
     ]
 
     def __init__(self, db_path: Path, seed: Path | None = None) -> None:
@@ -60,15 +66,22 @@ class UrbactApp(App[int]):
         self.directory_error: DirectoryError | None = None
         self._lock = threading.Lock()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing on the current screen (they also vanish from the footer)."""
+        screen = self.screen
+        if action in ("cycle_kind", "focus_search"):
+            return isinstance(screen, MainScreen)
+        if action in ("copy_card", "save_vcf", "timeline"):
+            return isinstance(screen, (MainScreen, TimelineScreen)) and not (
+                action == "timeline" and isinstance(screen, TimelineScreen))
+        return True
+
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
 
     @property
     def main_screen(self) -> MainScreen:
         return self.get_screen("main") if self.is_screen_installed("main") else self.screen_stack[0]
-
-    def on_mount(self) -> None:
-        self.open_directory()
 
     def key_for(self, binding_id: str) -> str:
         """How the key of a binding is shown, e.g. '^t'."""
@@ -320,7 +333,7 @@ class UrbactApp(App[int]):
         from .widgets.search_input import SearchInput
 
         def keys(owner: type) -> list[tuple[str, str]]:
-            return [(self._keys_display(b), b.description) for b in owner.BINDINGS
+            return [(self._keys_display(b), b.tooltip or b.description) for b in owner.BINDINGS
                     if isinstance(b, Binding) and b.description]
 
         return [

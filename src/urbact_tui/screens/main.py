@@ -52,7 +52,8 @@ class MainScreen(Screen):
     app: "UrbactApp"
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back"),
+        Binding("escape", "back", "Back", id="back",
+                tooltip="Back one step: previous record → results → clear the query"),
     ]
 
     def __init__(self) -> None:
@@ -91,6 +92,7 @@ class MainScreen(Screen):
         self.results.show_message("Opening the directory…")
         self.detail.show_message(WELCOME)
         self.search_input.focus()
+        self.app.open_directory()  # after the first frame's content is in place
 
     def selected_record(self) -> dict[str, Any] | None:
         """The record in the detail pane (what Ctrl+Y copies)."""
@@ -148,8 +150,12 @@ class MainScreen(Screen):
     @on(OptionList.OptionHighlighted, "#results")
     def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
+            kind, item_id = parse_option_id(event.option.id)
+            shown = self.detail.record
+            if shown and not self.history and (shown["kind"], shown["id"]) == (kind, item_id):
+                return  # typing another letter kept the same top hit: nothing to redraw
             self.history.clear()
-            self.load_record(*parse_option_id(event.option.id))
+            self.load_record(kind, item_id)
 
     @on(SearchInput.Submitted, "#search")
     def _submitted(self) -> None:

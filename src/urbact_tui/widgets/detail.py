@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ..directory import schema
 from ..directory.entries import month_label
-from .results import KIND_STYLES, option_id
+from .results import KIND_STYLES, option_id, parse_option_id
 from .search_input import KIND_LABELS
 
 LABELS = {
@@ -121,20 +121,26 @@ def contact_summary(contact: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def link_prompt(link: dict[str, Any]) -> Content:
-    """`Contact  City of Loulé — Loulé`, with the contact's phone below when known."""
+def link_prompt(link: dict[str, Any], width: int | None = None) -> Content:
+    """`Contact  City of Loulé — Loulé`, with the contact's phone below when known.
+
+    Each line is cut to `width` with an ellipsis: the whole record is one Enter away.
+    """
     badge = Content.styled(KIND_LABELS.get(link["kind"], link["kind"]).ljust(9),
                            KIND_STYLES.get(link["kind"], ""))
     parts = [Content("  "), badge, Content(link["title"])]
     if link.get("subtitle"):
         parts.append(Content.styled(f" — {link['subtitle']}", "$text-muted"))
+    lines = [Content.assemble(*parts)]
     if link.get("detail"):
-        parts.append(Content.styled(f"\n{' ' * 11}{link['detail']}", "$text-muted"))
-    return Content.assemble(*parts)
+        lines.append(Content.styled(f"{' ' * 11}{link['detail']}", "$text-muted"))
+    if width is not None and width > 1:
+        lines = [line.truncate(width, ellipsis=True) for line in lines]
+    return Content("\n").join(lines)
 
 
-def record_options(record: dict[str, Any]) -> list[Option]:
-    """The whole pane for one record from `Directory.get`."""
+def record_options(record: dict[str, Any], width: int | None = None) -> list[Option]:
+    """The whole pane for one record from `Directory.get`; link lines cut to `width`."""
     kind = record["kind"]
     data = record["record"]
     text = lambda content: Option(content, disabled=True)  # noqa: E731 - inert text
@@ -161,11 +167,19 @@ def record_options(record: dict[str, Any]) -> list[Option]:
             options.append(text(Content(str(data[name]).strip())))
     links = record.get("links") or {}
     ordered = [n for n in LINK_SECTIONS if n in links] + [n for n in links if n not in LINK_SECTIONS]
+    seen: dict[str, int] = {}
+
+    def unique_id(link: dict[str, Any]) -> str:
+        """Option ids must be unique; a record linked twice gets `~2`."""
+        key = option_id(link["kind"], link["id"])
+        seen[key] = seen.get(key, 0) + 1
+        return key if seen[key] == 1 else f"{key}~{seen[key]}"
+
     for name in ordered:
         title = SECTION_TITLES.get((kind, name)) or LINK_SECTIONS.get(name) or name.capitalize()
         options.append(text(Content("")))
         options.append(text(Content.styled(f"{title} ({len(links[name])})", "bold")))
-        options += [Option(link_prompt(link), id=option_id(link["kind"], link["id"]))
+        options += [Option(link_prompt(link, width), id=unique_id(link))
                     for link in links[name]]
     added = data.get("added") or {}
     if added:
@@ -191,7 +205,8 @@ Enter opens the highlighted link, Escape goes back.
 """
 
     BINDINGS = [
-        Binding("enter", "select", "Open link", id="open-link"),
+        Binding("enter", "select", "Open", id="open-link",
+                tooltip="Open the highlighted linked record (Escape comes back)"),
         Binding("down", "cursor_down", "Next link", show=False, id="link-next"),
         Binding("up", "cursor_up", "Previous link", show=False, id="link-previous"),
         Binding("pagedown", "page_down", "Page down", show=False, id="detail-page-down"),
@@ -203,13 +218,15 @@ Enter opens the highlighted link, Escape goes back.
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.record: dict[str, Any] | None = None
+        self._rendered_width: int | None = None
 
     def show_record(self, record: dict[str, Any], highlighted: int | None = None,
                     scroll_y: float = 0) -> None:
         """Show `record`; restore a highlight and scroll position when coming back."""
         self.record = record
+        self._rendered_width = self._line_width()
         self.clear_options()
-        self.add_options(record_options(record))
+        self.add_options(record_options(record, self._rendered_width))
         self.border_title = f"{KIND_LABELS.get(record['kind'], record['kind'])}: {record['title']}"
         if highlighted is not None:
             self.highlighted = highlighted
@@ -218,6 +235,17 @@ Enter opens the highlighted link, Escape goes back.
             self.highlighted = None
             self.scroll_home(animate=False, immediate=True)
             self.call_after_refresh(self._highlight_first_visible_link)
+
+    def _line_width(self) -> int | None:
+        """Room for a link line, leaving space for a scrollbar that may appear."""
+        width = self.size.width - self.styles.gutter.width - self.styles.scrollbar_size_vertical
+        width -= self.get_component_styles("option-list--option").padding.width
+        return width if width > 1 else None
+
+    def on_resize(self) -> None:
+        """Re-cut the link lines to the new width, keeping the place."""
+        if self.record is not None and self._line_width() != self._rendered_width:
+            self.show_record(self.record, self.highlighted, self.scroll_offset.y)
 
     def show_message(self, message: str) -> None:
         self.record = None
@@ -233,8 +261,7 @@ Enter opens the highlighted link, Escape goes back.
     def highlighted_link(self) -> tuple[str, str] | None:
         if self.highlighted is None or self.options[self.highlighted].disabled:
             return None
-        kind, _, item_id = (self.options[self.highlighted].id or "").partition(":")
-        return kind, item_id
+        return parse_option_id(self.options[self.highlighted].id or "")
 
     # -- keyboard: walk links, but scroll through text that lies between them
 

@@ -43,7 +43,8 @@ def option_id(kind: str, item_id: str) -> str:
 
 
 def parse_option_id(value: str) -> tuple[str, str]:
-    kind, _, item_id = value.partition(":")
+    """(kind, id) from `kind:id`, or `kind:id~2` for a record listed twice in one pane."""
+    kind, _, item_id = value.split("~")[0].partition(":")
     return kind, item_id
 
 

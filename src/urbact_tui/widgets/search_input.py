@@ -76,7 +76,8 @@ Start with `c:` (cities), `p:` (people and offices), `n:` (networks),
                 id="result-page-down"),
         Binding("pageup", "navigate('page_up')", "Page of results up", show=False,
                 id="result-page-up"),
-        Binding("enter", "submit", "Open", id="open-result"),
+        Binding("enter", "submit", "Open", id="open-result",
+                tooltip="Open the selected result in the detail pane"),
     ]
 
     class Navigate(Message):

@@ -1,0 +1,189 @@
+"""Pilot tests: searching, moving the selection, filters, the detail pane and its history."""
+
+from __future__ import annotations
+
+from urbact_tui.widgets.detail import DetailPane
+from urbact_tui.widgets.results import hit_prompt
+from urbact_tui.widgets.search_input import SearchInput, parse_query
+
+from .conftest import detail_text, search_for, settle, type_query
+
+SIZE = (120, 40)
+
+
+async def test_starts_in_the_search_field_and_lists_cities_first(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, SearchInput)
+        hits = app.main_screen.results.hits
+        assert hits and hits[0].kind == "city"
+        assert app.main_screen.detail.record["id"] == hits[0].id  # previewed
+
+
+async def test_typing_ranks_and_highlights_matches(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        hits = app.main_screen.results.hits
+        assert [(h.kind, h.id) for h in hits[:2]] == [("city", "loule"), ("contact", "loule-city")]
+        prompt = hit_prompt(hits[1])
+        assert prompt.plain.startswith("Contact  City of Loulé")
+        highlighted = [prompt.plain[s.start:s.end] for s in prompt.spans if "underline" in str(s.style)]
+        assert "Loulé" in highlighted
+        assert app.main_screen.results.border_subtitle == "2 results"
+
+
+async def test_arrows_and_pages_move_the_selection_while_typing_continues(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        results = app.main_screen.results
+        await pilot.press("down", "down")
+        assert results.highlighted == 2
+        await pilot.press("up")
+        assert results.highlighted == 1
+        await pilot.press("pagedown")
+        paged = results.highlighted
+        assert paged > 10
+        await pilot.press("pageup")
+        assert results.highlighted < paged
+        assert isinstance(app.focused, SearchInput)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.main_screen.detail.record["id"] == results.highlighted_hit.id
+        await pilot.press("b")
+        assert app.main_screen.search_input.value == "b"
+
+
+async def test_enter_opens_the_detail_and_escape_goes_back_step_by_step(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, DetailPane)
+        await pilot.press("escape")
+        assert isinstance(app.focused, SearchInput)
+        assert app.main_screen.search_input.value == "loule"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.main_screen.search_input.value == ""
+        assert app.main_screen.results.hits[0].kind == "city"
+
+
+async def test_links_navigate_and_escape_walks_the_history_back(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.detail.highlighted_link == ("contact", "loule-city")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (screen.detail.record["kind"], screen.detail.record["id"]) == ("contact", "loule-city")
+        assert "+351 289 400 600" in detail_text(app)
+        assert screen.detail.highlighted_link == ("city", "loule")
+        await pilot.press("enter")  # and on to the city again: two steps deep
+        await settle(pilot)
+        assert len(screen.history) == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.detail.record["id"] == "loule-city"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.detail.record["id"] == "loule"
+        assert isinstance(app.focused, DetailPane)
+        await pilot.press("escape")
+        assert isinstance(app.focused, SearchInput)
+
+
+async def test_slash_returns_to_the_search_field_from_the_detail(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "bilbao")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.focused, DetailPane)
+        await pilot.press("slash")
+        assert isinstance(app.focused, SearchInput)
+
+
+def test_kind_prefixes():
+    assert parse_query("c:loule") == ("city", "loule")
+    assert parse_query("person: neubert") == ("contact", "neubert")
+    assert parse_query("n:focus", "city") == ("network", "focus")
+    assert parse_query("x:loule", "city") == ("city", "x:loule")
+
+
+async def test_a_kind_prefix_narrows_the_results(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "p:loule")
+        assert {h.kind for h in app.main_screen.results.hits} == {"contact"}
+        assert app.main_screen.results.border_subtitle == "1 contacts"
+
+
+async def test_ctrl_t_cycles_the_kind_filter(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert app.main_screen.kind_filter == "city"
+        assert {h.kind for h in app.main_screen.results.hits} == {"city"}
+        assert app.main_screen.search_input.border_subtitle.startswith("cities")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert {h.kind for h in app.main_screen.results.hits} == {"contact"}
+
+
+async def test_no_match_says_so(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "zzzzqqq")
+        assert app.main_screen.results.hits == []
+        assert "Nothing matches" in str(app.main_screen.results.options[0].prompt)
+
+
+async def test_clicking_a_result_opens_it(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        await pilot.click("#results", offset=(5, 2))  # border, then the second row
+        await settle(pilot)
+        assert isinstance(app.focused, DetailPane)
+        assert app.main_screen.detail.record["id"] == "loule-city"
+
+
+async def test_clicking_a_link_opens_it(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "loule")
+        detail = app.main_screen.detail
+        line = detail._index_to_line[detail.get_option_index("contact:loule-city")]
+        await pilot.click("#detail", offset=(8, 1 + line))
+        await settle(pilot)
+        assert detail.record["id"] == "loule-city"
+
+
+async def test_warnings_show_in_the_detail(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "rome european funds")
+        assert app.main_screen.detail.record["id"] == "rome-european-funds"
+        assert "⚠ This department is printed under" in detail_text(app)
+
+
+async def test_network_detail_lists_cities_meetings_and_documents(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "n:in focus")
+        text = detail_text(app)
+        for heading in ("Partner cities (8)", "Meetings (6)", "Documents and resources (2)"):
+            assert heading in text
+        assert "Smart specialisation" in text
+
+
+async def test_long_text_scrolls_with_the_arrow_keys(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await search_for(pilot, "d:cluster development")
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.main_screen.detail
+        assert detail.max_scroll_y > 0
+        for _ in range(3):
+            await pilot.press("down")
+        assert detail.scroll_offset.y > 0 or detail.highlighted is not None
+        await pilot.press("end")
+        assert detail.scroll_offset.y == detail.max_scroll_y
+        await pilot.press("home")
+        assert detail.scroll_offset.y == 0
