@@ -23,7 +23,7 @@ Path_ = tuple[str | int, ...]
 
 @dataclass
 class Problem:
-    keys: Path_               # where in the document, e.g. ("contacts", 3, "phones", 0)
+    keys: Path_ | None        # where in the document, e.g. ("contacts", 3, "phones", 0)
     message: str
     hint: str | None = None
     kind: str | None = None
@@ -44,6 +44,11 @@ def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
         for kind in schema.KINDS:
             for index, item in enumerate(items.get(kind.plural, [])):
                 _check_references(kind, index, item, ids, problems)
+    if not problems and not any(items.get(kind.plural) for kind in schema.KINDS):
+        problems.append(Problem(
+            None, "the directory has no items: every list is empty or missing",
+            hint="add at least one item, e.g. `cities:` with a `- id: ...` line under it "
+                 "(the existing database is kept until then)"))
     if problems:
         raise _located(problems, text, path)
     return {kind.plural: items.get(kind.plural, []) for kind in schema.KINDS}
@@ -51,7 +56,7 @@ def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
 
 def _located(problems: list[Problem], text: str, path: Path) -> DirectoryError:
     first = problems[0]
-    where = locate(text, first.keys)
+    where = locate(text, first.keys) if first.keys is not None else None
     line, column = where if where else (None, None)
     message = first.message
     if first.other is not None:
