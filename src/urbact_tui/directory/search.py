@@ -5,24 +5,28 @@ records, so we index instead.  At load time every record's text is folded
 (see `folding`) and split into words in three tiers — its title, its short
 fields (role, organisation, city, phones, aliases) and its long text
 (descriptions, article bodies).  The index is a sorted vocabulary with, per
-tier, the record numbers of each word as one contiguous numpy array.
+word, the record numbers holding it (one contiguous numpy array) and the best
+tier the word has in each of them.  It is built with a handful of vectorised
+numpy passes and stored in the database as blobs, so opening a directory only
+maps them (no Python object per word or per record).
 
-A query word matches vocabulary words exactly, by prefix (a bisect: prefixes
-are contiguous in a sorted vocabulary), inside a word (infix) or, for typos,
-by `rapidfuzz` similarity against words of similar length.  Each record
-scores the best match per query word, weighted by tier; every query word must
-match.  The top few hundred are re-ranked with the full title (exact and
-prefix titles first, shorter titles win ties).  Score vectors per query word
-are cached, so typing one more letter recomputes only the last word.
+A query word matches vocabulary words exactly, by prefix (a binary search:
+prefixes are contiguous in a sorted vocabulary), inside a word (infix) or, for
+typos, by `rapidfuzz` similarity against letter words of similar length.
+Each record scores the best match per query word, weighted by tier; every
+query word must match.  The top few hundred are re-ranked with the folded
+title kept in the index (exact and prefix titles first, shorter titles win
+ties) and only the rows displayed are fetched from SQLite.
 
-This module knows nothing of SQLite or the screen: the store feeds it the
-entries and serves the titles it asks for.
+Typing narrows: score vectors are cached per query word (typing one more
+letter recomputes only the last word), and a word that extends a cached one
+looks for infix matches only among the words the shorter one contained.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -31,15 +35,25 @@ import numpy as np
 
 from .folding import WORD, fold, fold_with_map
 
+INDEX_FORMAT = b"2"
 TIER_WEIGHTS = (1.0, 0.7, 0.35)   # title, short fields, long text
 EXACT, PREFIX, INFIX = 1.0, 0.8, 0.45
 FUZZY_WEIGHT = 0.55               # times rapidfuzz ratio / 100
 FUZZY_CUTOFF = 75
 FUZZY_MIN_LENGTH = 4
+FUZZY_PER_LENGTH = 25
 INFIX_MIN_LENGTH = 3
 RERANK = 300
 MAX_QUERY_TERMS = 12
 MAX_TERM_LENGTH = 64
+NARROW_LIMIT = 3_000              # words: below this, a longer term rescans only these
+
+# What a vocabulary word is made of (decides which searches consider it).
+DIGITS, LETTERS, MIXED = 0, 1, 2
+
+_TOKEN = re.compile(r"[^\W_]+|\n")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -75,36 +89,93 @@ class Hit:
 # --- building -------------------------------------------------------------------
 
 
+def _fold_joined(texts: list[str]) -> str:
+    """All texts folded as one string, one line per record (newlines inside become spaces)."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != max(len(texts) - 1, 0):
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return fold(joined)
+
+
 def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[str, bytes]:
-    """Build the index blobs stored in the database beside the records."""
-    vocab_ids: dict[str, int] = {}
-    tier_pairs: list[tuple[list[int], list[int]]] = [([], []) for _ in TIER_WEIGHTS]
-    for number, entry in enumerate(entries):
-        for tier, text in enumerate((entry.title, entry.fields, entry.text)):
-            word_list, record_list = tier_pairs[tier]
-            for word in set(WORD.findall(fold(text))):
-                if len(word) > MAX_TERM_LENGTH:
-                    continue
-                word_list.append(vocab_ids.setdefault(word, len(vocab_ids)))
-                record_list.append(number)
-    vocab = sorted(vocab_ids)
-    rank = np.empty(len(vocab_ids), dtype=np.int64)
-    for position, word in enumerate(vocab):
-        rank[vocab_ids[word]] = position
-    blobs: dict[str, bytes] = {"vocab": "\n".join(vocab).encode("utf-8")}
-    for tier, (word_list, record_list) in enumerate(tier_pairs):
-        words = rank[np.asarray(word_list, dtype=np.int64)] if word_list else np.zeros(0, np.int64)
-        records = np.asarray(record_list, dtype=np.int32)
-        order = np.lexsort((records, words))
-        counts = np.bincount(words, minlength=len(vocab))
-        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        blobs[f"offsets{tier}"] = offsets.tobytes()
-        blobs[f"postings{tier}"] = records[order].tobytes()
-    blobs["kinds"] = np.asarray([kind_codes[e.kind] for e in entries], dtype=np.uint8).tobytes()
-    blobs["title_lengths"] = np.asarray([min(len(e.title), 65535) for e in entries],
-                                        dtype=np.uint16).tobytes()
-    return blobs
+    """Build the index blobs stored in the database beside the records.
+
+    Each tier's texts are folded and tokenised as one string (newline tokens
+    mark where a record ends), so the per-word work is a dict lookup; pairing
+    words with records, de-duplicating and sorting are numpy passes.
+    """
+    size = len(entries)
+    vocab: dict[str, int] = {"\n": 0}
+    keys: list[np.ndarray] = []
+    titles_folded: list[str] = []
+    for tier, texts in enumerate(([e.title for e in entries], [e.fields for e in entries],
+                                  [e.text for e in entries])):
+        folded = _fold_joined(texts)
+        if tier == 0:
+            titles_folded = [" ".join(WORD.findall(line)) for line in folded.split("\n")]
+        tokens = _TOKEN.findall(folded)
+        del folded
+        setdefault = vocab.setdefault
+        ids = np.fromiter((setdefault(t, len(vocab)) for t in tokens), dtype=np.int64,
+                          count=len(tokens))
+        del tokens
+        newline = ids == 0
+        records = np.cumsum(newline)
+        words = ~newline
+        keys.append((ids[words] * size + records[words]) * 4 + tier)
+    words_by_id = list(vocab)
+    too_long = np.fromiter((len(w) > MAX_TERM_LENGTH for w in words_by_id), dtype=bool,
+                           count=len(words_by_id))
+    too_long[0] = True  # the newline marker is no word
+    order = sorted((w for w, long in zip(words_by_id, too_long) if not long))
+    rank = np.full(len(words_by_id), -1, dtype=np.int64)
+    rank[np.fromiter((vocab[w] for w in order), dtype=np.int64, count=len(order))] = \
+        np.arange(len(order))
+
+    # (word, record, tier) → one posting per (word, record) with its best (lowest) tier
+    combined = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    del keys
+    word_ids = combined // (4 * size) if size else combined
+    combined = combined[rank[word_ids] >= 0]
+    word_ids = combined // (4 * size) if size else combined
+    combined = (rank[word_ids] * size + (combined // 4) % max(size, 1)) * 4 + combined % 4
+    combined.sort()
+    pair = combined // 4
+    first = np.ones(len(pair), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    combined = combined[first]
+    pair = pair[first]
+    word_rank = pair // max(size, 1)
+    postings = (pair % max(size, 1)).astype(np.int32)
+    tiers = (combined % 4).astype(np.uint8)
+    offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(word_rank, minlength=len(order)), out=offsets[1:])
+
+    lengths = np.fromiter((len(w) + 1 for w in order), dtype=np.int64, count=len(order))
+    starts = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    makeup = np.fromiter(
+        (LETTERS if _HAS_DIGIT.search(w) is None else
+         DIGITS if _HAS_LETTER.search(w) is None else MIXED for w in order),
+        dtype=np.uint8, count=len(order))
+    title_lengths = np.fromiter((len(t) + 1 for t in titles_folded), dtype=np.int64,
+                                count=len(titles_folded))
+    title_starts = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(title_lengths, out=title_starts[1:])
+    return {
+        "format": INDEX_FORMAT,
+        "vocab": "\n".join(order).encode("utf-8"),
+        "word_starts": starts.tobytes(),
+        "word_makeup": makeup.tobytes(),
+        "offsets": offsets.tobytes(),
+        "postings": postings.tobytes(),
+        "tiers": tiers.tobytes(),
+        "titles": "\n".join(titles_folded).encode("utf-8"),
+        "title_starts": title_starts.tobytes(),
+        "kinds": np.asarray([kind_codes[e.kind] for e in entries], dtype=np.uint8).tobytes(),
+        "title_lengths": np.asarray([min(len(e.title), 65535) for e in entries],
+                                    dtype=np.uint16).tobytes(),
+    }
 
 
 # --- querying -------------------------------------------------------------------
@@ -112,11 +183,12 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
 
 @dataclass
 class _TermMatch:
-    """How one query word matched the vocabulary (kept for highlighting)."""
+    """How one query word matched the vocabulary (kept for highlighting and narrowing)."""
 
     term: str
     fuzzy_words: set[str]
     scores: np.ndarray
+    containing: np.ndarray | None = None   # ids of words containing the term (None: not kept)
 
 
 class SearchIndex:
@@ -125,23 +197,31 @@ class SearchIndex:
     def __init__(self, blobs: dict[str, bytes], kind_codes: dict[str, int],
                  fetch: Callable[[list[int]], list[tuple[str, str, str, str]]]):
         """`fetch(numbers)` returns (kind, id, title, subtitle) for entry numbers."""
-        self.vocab: list[str] = blobs["vocab"].decode("utf-8").split("\n") if blobs["vocab"] else []
-        self._joined = "\n" + "\n".join(self.vocab) + "\n"
-        lengths = np.fromiter((len(w) + 1 for w in self.vocab), dtype=np.int64, count=len(self.vocab))
-        self._word_starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(lengths) else lengths
-        self._word_lengths = lengths - 1
-        self._tiers = [
-            (np.frombuffer(blobs[f"offsets{t}"], dtype=np.int64),
-             np.frombuffer(blobs[f"postings{t}"], dtype=np.int32))
-            for t in range(len(TIER_WEIGHTS))
-        ]
+        if blobs.get("format") != INDEX_FORMAT:
+            raise KeyError("format")  # an index from another version: the store says rebuild
+        self._vocab = blobs["vocab"].decode("utf-8")
+        self._starts = np.frombuffer(blobs["word_starts"], dtype=np.int64)
+        self.vocab_size = len(self._starts) - 1
+        self._makeup = np.frombuffer(blobs["word_makeup"], dtype=np.uint8)
+        self._offsets = np.frombuffer(blobs["offsets"], dtype=np.int64)
+        self._postings = np.frombuffer(blobs["postings"], dtype=np.int32)
+        self._tier_of = np.frombuffer(blobs["tiers"], dtype=np.uint8)
+        self._titles = blobs["titles"].decode("utf-8")
+        self._title_starts = np.frombuffer(blobs["title_starts"], dtype=np.int64)
         self.kinds = np.frombuffer(blobs["kinds"], dtype=np.uint8)
         self.title_lengths = np.frombuffer(blobs["title_lengths"], dtype=np.uint16)
         self.size = len(self.kinds)
+        if not (len(self._makeup) == self.vocab_size == len(self._offsets) - 1
+                and len(self._postings) == len(self._tier_of) == self._offsets[-1]
+                and len(self._title_starts) == self.size + 1 == len(self.title_lengths) + 1):
+            raise ValueError("index arrays of inconsistent sizes")
+        self._weights = np.asarray(TIER_WEIGHTS, dtype=np.float32)
         self.kind_codes = kind_codes
         self._fetch = fetch
         self._buckets: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self._letter_words: tuple[np.ndarray, str, np.ndarray] | None = None
         self._cache: OrderedDict[str, _TermMatch] = OrderedDict()
+        self._lock = threading.Lock()   # the app searches from worker threads
 
     # -- public
 
@@ -154,7 +234,8 @@ class SearchIndex:
             return []
         if not terms:
             return self._browse(kind, limit)
-        matches = [self._match_term(t) for t in terms]
+        with self._lock:
+            matches = [self._match_term(t) for t in terms]
         total = matches[0].scores.copy()
         mask = total > 0
         for match in matches[1:]:
@@ -165,11 +246,19 @@ class SearchIndex:
         candidates = np.flatnonzero(mask)
         if len(candidates) == 0:
             return []
-        rough = total[candidates] - self.title_lengths[candidates] * 1e-4
+        rough = total[candidates] - self.title_lengths[candidates] * np.float32(1e-4)
         if len(candidates) > RERANK:
             keep = np.argpartition(-rough, RERANK)[:RERANK]
             candidates, rough = candidates[keep], rough[keep]
         return self._rerank(candidates, rough, terms, matches, limit)
+
+    def clear_cache(self) -> None:
+        """Forget cached query words (the benchmark types each query afresh)."""
+        with self._lock:
+            self._cache.clear()
+
+    def word(self, word_id: int) -> str:
+        return self._vocab[self._starts[word_id]:self._starts[word_id + 1] - 1]
 
     # -- matching
 
@@ -178,36 +267,45 @@ class SearchIndex:
         if cached is not None:
             self._cache.move_to_end(term)
             return cached
-        groups, fuzzy_words = self._vocabulary_matches(term)
+        groups, fuzzy_words, containing = self._vocabulary_matches(term)
         scores = np.zeros(self.size, dtype=np.float32)
-        for tier, weight in enumerate(TIER_WEIGHTS):
-            offsets, postings = self._tiers[tier]
-            tier_scores = np.zeros(self.size, dtype=np.float32)
-            for word_ids, quality in groups:  # ascending quality: later groups win
-                records = _gather(offsets, postings, word_ids)
-                if len(records):
-                    tier_scores[records] = np.maximum(tier_scores[records], quality)
-            np.maximum(scores, tier_scores * weight, out=scores)
-        match = _TermMatch(term, fuzzy_words, scores)
+        for word_ids, quality in groups:
+            records, tiers = self._gather(word_ids)
+            if len(records):
+                np.maximum.at(scores, records, quality * self._weights[tiers])
+        match = _TermMatch(term, fuzzy_words, scores, containing)
         self._cache[term] = match
         if len(self._cache) > 64:
             self._cache.popitem(last=False)
         return match
 
-    def _vocabulary_matches(self, term: str) -> tuple[list[tuple[np.ndarray, float]], set[str]]:
-        """Vocabulary word ids matched by `term`, grouped by quality, lowest first."""
-        lo = bisect.bisect_left(self.vocab, term)
-        hi = bisect.bisect_left(self.vocab, term + "\uffff", lo)
-        exact = lo < len(self.vocab) and self.vocab[lo] == term
+    def _lower_bound(self, text: str, lo: int = 0) -> int:
+        """The first vocabulary position whose word is >= text (a binary search)."""
+        hi = self.vocab_size
+        vocab, starts = self._vocab, self._starts
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if vocab[starts[mid]:starts[mid + 1] - 1] < text:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _vocabulary_matches(self, term: str
+                            ) -> tuple[list[tuple[np.ndarray, float]], set[str], np.ndarray | None]:
+        """Vocabulary word ids matched by `term`, grouped by quality."""
+        lo = self._lower_bound(term)
+        hi = self._lower_bound(term + "\U0010ffff", lo)
+        exact = lo < self.vocab_size and self.word(lo) == term
         groups: list[tuple[np.ndarray, float]] = []
         fuzzy_words: set[str] = set()
         if len(term) >= FUZZY_MIN_LENGTH and not exact:
             for word_id, word, score in self._fuzzy(term):
                 groups.append((np.array([word_id]), FUZZY_WEIGHT * score / 100))
                 fuzzy_words.add(word)
-            groups.sort(key=lambda g: g[1])
+        containing = None
         if len(term) >= INFIX_MIN_LENGTH:
-            infix = self._infix(term)
+            infix, containing = self._infix(term, lo, hi)
             if len(infix):
                 groups.append((infix, INFIX))
         prefix_start = lo + 1 if exact else lo
@@ -215,61 +313,115 @@ class SearchIndex:
             groups.append((np.arange(prefix_start, hi), PREFIX))
         if exact:
             groups.append((np.array([lo]), EXACT))
-        return groups, fuzzy_words
+        return groups, fuzzy_words, containing
 
-    def _infix(self, term: str) -> np.ndarray:
-        positions = np.fromiter((m.start() for m in re.finditer(re.escape(term), self._joined)),
+    def _infix(self, term: str, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Words containing `term` not at their start; and all words containing it.
+
+        A term of letters is looked for only among words with letters (numbers,
+        most of the vocabulary, cannot contain it).  When the term extends a
+        cached shorter one, only the words that contained the shorter one are
+        scanned.
+        """
+        previous = self._cache.get(term[:-1])
+        if previous is not None and previous.containing is not None \
+                and len(previous.containing) <= NARROW_LIMIT:
+            pool = previous.containing
+            text = "\n" + "\n".join(self.word(int(i)) for i in pool) + "\n"
+            lengths = np.fromiter((len(self.word(int(i))) + 1 for i in pool), dtype=np.int64,
+                                  count=len(pool))
+            pool_starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(pool) \
+                else np.zeros(0, np.int64)
+        elif _HAS_DIGIT.search(term) is None:
+            pool, pool_starts, text = self._letters()
+        else:
+            pool, pool_starts, text = None, self._starts[:-1] + 1, "\n" + self._vocab + "\n"
+        positions = np.fromiter((m.start() for m in re.finditer(re.escape(term), text)),
                                 dtype=np.int64)
         if not len(positions):
-            return positions
-        word_ids = np.searchsorted(self._word_starts, positions, side="right") - 1
-        inside = positions != self._word_starts[word_ids]
-        return np.unique(word_ids[inside])
+            empty = np.zeros(0, np.int64)
+            return empty, np.arange(lo, hi)
+        local = np.searchsorted(pool_starts, positions, side="right") - 1
+        inside = positions != pool_starts[local]
+        ids = local if pool is None else pool[local]
+        containing = np.unique(np.concatenate((ids, np.arange(lo, hi))))
+        return np.unique(ids[inside]), containing
+
+    def _letters(self) -> tuple[np.ndarray, np.ndarray, str]:
+        """The words with letters in them, joined for regex scans (built on first use)."""
+        if self._letter_words is None:
+            ids = np.flatnonzero(self._makeup != DIGITS)
+            words = [self.word(int(i)) for i in ids]
+            lengths = np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
+            starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(words) \
+                else np.zeros(0, np.int64)
+            self._letter_words = (ids, starts, "\n" + "\n".join(words) + "\n")
+        return self._letter_words
 
     def _fuzzy(self, term: str) -> Iterable[tuple[int, str, float]]:
         from rapidfuzz import fuzz, process
 
+        if _HAS_DIGIT.search(term):
+            return  # numbers are not misspelt words
         for length in range(len(term) - 2, len(term) + 3):
             word_ids, words = self._bucket(length)
             if not words:
                 continue
             for word, score, position in process.extract(
-                    term, words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=25):
+                    term, words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+                    limit=FUZZY_PER_LENGTH):
                 yield int(word_ids[position]), word, score
 
     def _bucket(self, length: int) -> tuple[np.ndarray, list[str]]:
+        """Letter-only words of one length (the candidates for typo matching)."""
         if length not in self._buckets:
-            word_ids = np.flatnonzero(self._word_lengths == length)
-            self._buckets[length] = (word_ids, [self.vocab[i] for i in word_ids])
+            lengths = np.diff(self._starts) - 1
+            word_ids = np.flatnonzero((lengths == length) & (self._makeup == LETTERS))
+            self._buckets[length] = (word_ids, [self.word(int(i)) for i in word_ids])
         return self._buckets[length]
+
+    def _gather(self, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The postings (records and tiers) of several words, without a Python loop."""
+        offsets = self._offsets
+        if len(word_ids) == 0:
+            return self._postings[:0], self._tier_of[:0]
+        if len(word_ids) == 1 or word_ids[-1] - word_ids[0] == len(word_ids) - 1:
+            start, end = offsets[word_ids[0]], offsets[word_ids[-1] + 1]  # a contiguous range
+            return self._postings[start:end], self._tier_of[start:end]
+        starts = offsets[word_ids]
+        lengths = offsets[word_ids + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return self._postings[:0], self._tier_of[:0]
+        index = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        return self._postings[index], self._tier_of[index]
 
     # -- ranking
 
     def _rerank(self, candidates: np.ndarray, rough: np.ndarray, terms: list[str],
                 matches: list[_TermMatch], limit: int) -> list[Hit]:
-        rows = self._fetch([int(c) for c in candidates])
+        """Exact and prefix titles first; fetch only the rows that will be shown."""
         phrase = " ".join(terms)
+        titles, starts = self._titles, self._title_starts
         scored = []
-        for number, base, (kind, item_id, title, subtitle) in zip(candidates, rough, rows):
-            folded = " ".join(WORD.findall(fold(title)))
-            bonus = 0.0
-            if folded == phrase:
-                bonus = 0.6
-            elif folded.startswith(phrase):
-                bonus = 0.3
-            scored.append((float(base) + bonus, int(number), kind, item_id, title, subtitle))
-        scored.sort(key=lambda row: (-row[0], row[1]))
-        hits = []
-        for score, _, kind, item_id, title, subtitle in scored[:limit]:
-            hits.append(Hit(kind, item_id, title, subtitle, round(score, 4),
-                            highlight(title, matches), highlight(subtitle, matches)))
-        return hits
+        for number, base in zip(candidates.tolist(), rough.tolist()):
+            folded = titles[starts[number]:starts[number + 1] - 1]
+            bonus = 0.6 if folded == phrase else 0.3 if folded.startswith(phrase) else 0.0
+            scored.append((-(base + bonus), number))
+        scored.sort()
+        top = scored[:limit]
+        rows = self._fetch([number for _, number in top])
+        highlighter = Highlighter(matches)
+        return [Hit(kind, item_id, title, subtitle, round(-negative, 4),
+                    highlighter.spans(title), highlighter.spans(subtitle))
+                for (negative, _), (kind, item_id, title, subtitle) in zip(top, rows)]
 
     def _browse(self, kind: str | None, limit: int) -> list[Hit]:
-        numbers = np.arange(self.size)
-        if kind is not None:
-            numbers = numbers[self.kinds == self.kind_codes[kind]]
-        rows = self._fetch([int(n) for n in numbers[:limit]])
+        if kind is None:
+            numbers = list(range(min(limit, self.size)))
+        else:
+            numbers = np.flatnonzero(self.kinds == self.kind_codes[kind])[:limit].tolist()
+        rows = self._fetch(numbers)
         return [Hit(k, i, t, s, 0.0) for k, i, t, s in rows]
 
 
@@ -278,42 +430,44 @@ def query_terms(query: str) -> list[str]:
     return [w[:MAX_TERM_LENGTH] for w in WORD.findall(fold(query[:2000]))][:MAX_QUERY_TERMS]
 
 
+class Highlighter:
+    """Finds, in a displayed text, the parts the query words matched.
+
+    A word starting with a query word is marked for the query word's length,
+    a typo match for the whole word, and an infix match where it occurs.  One
+    regular expression per query, so a hundred results cost well under a
+    millisecond.
+    """
+
+    def __init__(self, matches: Sequence[_TermMatch]):
+        terms = sorted({m.term for m in matches}, key=len, reverse=True)
+        fuzzy = sorted({w for m in matches for w in m.fuzzy_words}, key=len, reverse=True)
+        starts = "|".join(re.escape(t) for t in terms)
+        inner = "|".join(re.escape(t) for t in terms if len(t) >= INFIX_MIN_LENGTH)
+        whole = "|".join(re.escape(w) for w in fuzzy)
+        parts = []
+        if whole:
+            parts.append(rf"(?<![^\W_])(?:{whole})(?![^\W_])")
+        if starts:
+            parts.append(rf"(?<![^\W_])(?:{starts})")
+        if inner:
+            parts.append(rf"(?:{inner})")
+        self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        if not text or self._pattern is None:
+            return []
+        folded, origin = fold_with_map(text)
+        merged: list[tuple[int, int]] = []
+        for found in self._pattern.finditer(folded):
+            start, end = origin[found.start()], origin[found.end() - 1] + 1
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
 def highlight(text: str, matches: Sequence[_TermMatch]) -> list[tuple[int, int]]:
     """Spans of `text` (original characters) that the query words matched."""
-    if not text:
-        return []
-    folded, origin = fold_with_map(text)
-    spans: list[tuple[int, int]] = []
-    for word in WORD.finditer(folded):
-        value = word.group()
-        for match in matches:
-            term = match.term
-            if value.startswith(term):
-                spans.append((word.start(), word.start() + len(term)))
-            elif value in match.fuzzy_words:
-                spans.append((word.start(), word.end()))
-            elif len(term) >= INFIX_MIN_LENGTH and term in value:
-                start = word.start() + value.index(term)
-                spans.append((start, start + len(term)))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _gather(offsets: np.ndarray, postings: np.ndarray, word_ids: np.ndarray) -> np.ndarray:
-    """The postings of several words, concatenated without a Python loop."""
-    if len(word_ids) == 0:
-        return postings[:0]
-    if len(word_ids) > 1 and word_ids[-1] - word_ids[0] == len(word_ids) - 1:
-        return postings[offsets[word_ids[0]]:offsets[word_ids[-1] + 1]]  # a contiguous range
-    starts = offsets[word_ids]
-    lengths = offsets[word_ids + 1] - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return postings[:0]
-    shifts = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return postings[shifts + np.arange(total)]
+    return Highlighter(matches).spans(text)
