@@ -38,7 +38,7 @@ EXIT_OK, EXIT_DATA_ERROR = 0, 2
 class UrbactApp(App[int]):
     """The URBACT contact directory."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it
     TITLE = "URBACT directory"
     COMMANDS = App.COMMANDS | {DirectoryCommands}
 

@@ -56,7 +56,8 @@ class ErrorScreen(Screen):
                 "and load it again (urbact-tui load FILE).")
 
     def on_mount(self) -> None:
-        self.query_one("#rebuild", Button).focus()
+        for button in self.query("#rebuild"):  # absent if the app is already closing
+            button.focus()
 
     def show_error(self, error: DirectoryError) -> None:
         """A new error (e.g. the rebuild failed too)."""
