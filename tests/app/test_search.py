@@ -115,7 +115,7 @@ async def test_a_kind_prefix_narrows_the_results(app):
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "p:loule")
         assert {h.kind for h in app.main_screen.results.hits} == {"contact"}
-        assert app.main_screen.results.border_subtitle == "1 contacts"
+        assert app.main_screen.results.border_subtitle == "1 contact"
 
 
 async def test_ctrl_t_cycles_the_kind_filter(app):

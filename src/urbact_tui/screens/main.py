@@ -134,7 +134,8 @@ class MainScreen(Screen):
         empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
         self.results.show_hits(hits, empty)
         count = f"{len(hits)}{'+' if len(hits) >= RESULT_LIMIT else ''}"
-        self.results.border_subtitle = f"{count} {what if kind else 'results'}"
+        noun = (kind or "result") if len(hits) == 1 else (what if kind else "results")
+        self.results.border_subtitle = f"{count} {noun}"
         if not hits:
             self.history.clear()
             self.detail.show_message(WELCOME if not text.strip() else
