@@ -12,9 +12,11 @@ To rewrite the .expected files after changing a message on purpose, run
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -144,7 +146,7 @@ def test_a_device_is_refused_without_reading_it(tmp_path):
         load(Path("/dev/zero"), tmp_path / "new.db")
 
 
-@pytest.mark.parametrize("db_name", ["data/seed.yaml", "notes.txt", "folder"])
+@pytest.mark.parametrize("db_name", ["data/seed.yaml", "notes.txt", "folder", "photos.db"])
 def test_load_never_overwrites_something_that_is_not_a_database(db_name, tmp_path):
     """`--db my.yaml` by mistake must not replace the user's file with a database."""
     source = tmp_path / "data" / "seed.yaml"
@@ -153,12 +155,15 @@ def test_load_never_overwrites_something_that_is_not_a_database(db_name, tmp_pat
     notes = tmp_path / "notes.txt"
     notes.write_text("phone numbers I must not lose\n")
     (tmp_path / "folder").mkdir()
+    with contextlib.closing(sqlite3.connect(tmp_path / "photos.db")) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)")
+        conn.commit()
     target = tmp_path / db_name
     before = sha256(target) if target.is_file() else None
     with pytest.raises(DirectoryError) as caught:
         load(source, target)
-    assert "not a database" in caught.value.message or "folder" in caught.value.message \
-        or "directory file itself" in caught.value.message
+    assert any(words in caught.value.message for words in (
+        "not a database", "folder", "directory file itself", "another program's database"))
     if before is not None:
         assert sha256(target) == before
     assert not list(tmp_path.glob(".*.tmp"))

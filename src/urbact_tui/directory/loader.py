@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -95,6 +96,24 @@ def _check_target(target: Path, source: Path) -> None:
             "this file is not a database (it holds text); loading would overwrite it",
             path=target,
             hint="give another file name with --db, or delete the file first if it is not needed")
+    if head.startswith(_SQLITE_HEADER) and _foreign_tables(target):
+        raise DirectoryError(
+            "this is another program's database (it has no urbact-tui tables); "
+            "loading would overwrite it", path=target,
+            hint="give another file name with --db, or delete the file first if it is not needed")
+
+
+def _foreign_tables(target: Path) -> bool:
+    """A readable SQLite file with tables, none of them ours.  (A damaged database of
+    ours cannot be read: it may be rebuilt.)"""
+    try:
+        uri = "file:" + urllib.parse.quote(str(target.absolute())) + "?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1)) as conn:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    return bool(tables) and "meta" not in tables and "entries" not in tables
 
 
 def _sync(path: Path) -> None:
