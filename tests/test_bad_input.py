@@ -178,3 +178,15 @@ def test_every_message_names_the_file_and_says_how_to_fix_it():
         assert rest[-1].startswith("  fix: "), case
         if "line" in first and "column" in first:
             assert any(line.strip().endswith("^") for line in rest), f"{case}: no caret"
+
+
+def test_the_error_type_behaves_like_an_exception():
+    """Hashable (exception handlers keep sets of errors), picklable (worker processes)."""
+    import pickle
+
+    error = DirectoryError("broken", path="x.yaml", line=3, column=2, kind="city",
+                           item_id="lisboa", field="name", hint="fix it", excerpt=["    3 | a"])
+    assert error in {error}
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.render() == error.render() == str(error)
+    assert copy.render().splitlines()[0] == "error in x.yaml, line 3, column 2:"

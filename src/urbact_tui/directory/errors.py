@@ -10,7 +10,7 @@ from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
 
-@dataclass
+@dataclass(eq=False)  # exceptions compare and hash by identity (sets of errors, logging)
 class DirectoryError(Exception):
     """A problem with a directory file or database that the user can fix."""
 
