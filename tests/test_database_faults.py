@@ -385,3 +385,16 @@ def test_a_really_full_disk_gives_a_clear_error_and_keeps_the_database(tiny_disk
     assert sha256(db) == before
     assert leftovers(tiny_disk) == []
     assert cli("search", "loule", "--db", str(db)).returncode == 0
+
+
+def test_a_damaged_record_is_reported_not_crashed_on(db):
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE cities SET data = '{\"id\": \"lou' WHERE id = 'loule'")
+        conn.execute("UPDATE meetings SET data = '[1, 2]'")
+        conn.commit()
+    with contextlib.closing(Directory(db)) as directory:
+        with pytest.raises(DirectoryError, match="damaged"):
+            directory.get("city", "loule")
+        with pytest.raises(DirectoryError, match="damaged"):
+            directory.timeline()
+        assert directory.get("city", "bilbao")["title"] == "Bilbao"

@@ -119,6 +119,16 @@ class Directory:
 
     # -- records
 
+    def _record(self, data: Any) -> dict[str, Any]:
+        """A stored item (JSON); damage shows as a DirectoryError, not a crash."""
+        try:
+            record = json.loads(data)
+        except (TypeError, ValueError) as exc:
+            raise damaged(self.path, f"a stored record is unreadable: {exc}") from None
+        if not isinstance(record, dict):
+            raise damaged(self.path, "a stored record is not a mapping")
+        return record
+
     def summary(self, kind: str, item_id: str) -> Summary | None:
         rows = self.query("SELECT kind, id, title, subtitle FROM entries WHERE kind = ? AND id = ?",
                           (kind, item_id))
@@ -135,7 +145,7 @@ class Directory:
         rows = self.query(f"SELECT data FROM {kind.plural} WHERE id = ?", (item_id,))
         if not rows:
             return None
-        record = json.loads(rows[0][0])
+        record = self._record(rows[0][0])
         if kind is schema.CONTACT:
             record["phones"] = [
                 {k: v for k, v in zip(("raw", "ext", "label", "e164", "international", "region"), row)
@@ -204,7 +214,7 @@ class Directory:
             f"{where} ORDER BY coalesce(n.name, ''), {MEETING_ORDER}", params)
         timeline = []
         for data, network_id, network_name, city_name in rows:
-            meeting = json.loads(data)
+            meeting = self._record(data)
             timeline.append({
                 "id": meeting["id"], "title": meeting["title"], "kind": meeting["kind"],
                 "network": network_id, "network_name": network_name,
