@@ -29,7 +29,7 @@ from .screens.error import ErrorScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.palette import DirectoryCommands
-from .screens.timeline import TimelineScreen
+from .screens.timeline import TimelineList, TimelineScreen
 
 FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
 EXIT_OK, EXIT_DATA_ERROR = 0, 2
@@ -71,9 +71,10 @@ class UrbactApp(App[int]):
         screen = self.screen
         if action in ("cycle_kind", "focus_search"):
             return isinstance(screen, MainScreen)
-        if action in ("copy_card", "save_vcf", "timeline"):
-            return isinstance(screen, (MainScreen, TimelineScreen)) and not (
-                action == "timeline" and isinstance(screen, TimelineScreen))
+        if action == "copy_card":
+            return isinstance(screen, (MainScreen, TimelineScreen))
+        if action in ("save_vcf", "timeline"):
+            return isinstance(screen, MainScreen)
         return True
 
     def get_default_screen(self) -> MainScreen:
@@ -96,7 +97,8 @@ class UrbactApp(App[int]):
         from .widgets.search_input import SearchInput
 
         found = []
-        for owner in (UrbactApp, MainScreen, SearchInput, DetailPane, TimelineScreen, ErrorScreen):
+        for owner in (UrbactApp, MainScreen, SearchInput, DetailPane, TimelineList, TimelineScreen,
+                      ErrorScreen):
             found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
         return found
 
@@ -345,7 +347,7 @@ class UrbactApp(App[int]):
                               ("n: network:", "Networks"), ("m: meeting:", "Meetings"),
                               ("d: doc:", "Documents and articles")]),
             ("Detail pane", keys(DetailPane) + keys(MainScreen)),
-            ("Timeline", keys(TimelineScreen)),
+            ("Timeline", keys(TimelineList) + keys(TimelineScreen)),
             ("Error screen", keys(ErrorScreen)),
             ("Mouse", [("click", "A result or a link: same as Enter")]),
         ]

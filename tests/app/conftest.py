@@ -70,9 +70,11 @@ async def settle(pilot, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while app.directory is None and app.directory_error is None and time.monotonic() < deadline:
         await pilot.pause(0.02)
-    for _ in range(4):
+    for attempt in range(8):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        if attempt and not any(worker.is_running for worker in app.workers):
+            break
 
 
 async def type_query(pilot, text: str) -> None:

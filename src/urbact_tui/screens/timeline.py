@@ -40,16 +40,26 @@ def meeting_prompt(meeting: dict[str, Any]) -> Content:
     )
 
 
+class TimelineList(OptionList):
+    """The meetings; Enter opens the highlighted meeting's city."""
+
+    BINDINGS = [
+        Binding("enter", "select", "Open city", id="timeline-open",
+                tooltip="Open the meeting's host city (its network when no city is known)"),
+    ]
+
+
 class TimelineScreen(Screen):
     """Meetings grouped by network, in chronological order."""
 
     app: "UrbactApp"
 
     BINDINGS = [
-        Binding("escape", "close", "Back", id="timeline-back"),
-        Binding("enter", "open('city')", "Open city", id="timeline-city"),
-        Binding("n", "open('network')", "Open network", id="timeline-network"),
-        Binding("m", "open('meeting')", "Open meeting", id="timeline-meeting"),
+        Binding("escape", "close", "Back", id="timeline-back", tooltip="Back to the search"),
+        Binding("n", "open('network')", "Network", id="timeline-network",
+                tooltip="Open the highlighted meeting's network"),
+        Binding("m", "open('meeting')", "Meeting", id="timeline-meeting",
+                tooltip="Open the highlighted meeting itself"),
     ]
 
     def __init__(self, meetings: list[dict[str, Any]], network: str | None = None,
@@ -62,7 +72,7 @@ class TimelineScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(LEGEND, id="timeline-legend")
-        yield OptionList(*self._options(), id="timeline-list")
+        yield TimelineList(*self._options(), id="timeline-list")
         yield Footer()
 
     def _options(self) -> list[Option]:

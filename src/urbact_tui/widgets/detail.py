@@ -19,7 +19,6 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..directory import schema
-from ..directory.entries import month_label
 from .results import KIND_STYLES, option_id, parse_option_id
 from .search_input import KIND_LABELS
 
@@ -63,6 +62,8 @@ def field_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
     data = record["record"]
     rows: list[tuple[str, str]] = []
     if kind is schema.MEETING:
+        from ..directory.entries import month_label  # here: entries pulls in numpy
+
         rows.append(("When", month_label(data)))
         if data.get("order"):
             rows.append(("In series", f"meeting {data['order']} of its network"))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..directory.search import Hit
 from .search_input import KIND_LABELS
+
+if TYPE_CHECKING:  # the search engine (numpy) loads in the opening worker, not before the first frame
+    from ..directory.search import Hit
 
 KIND_STYLES = {
     "city": "$success",
