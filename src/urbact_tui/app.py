@@ -222,21 +222,37 @@ class UrbactApp(App[int]):
 
     def action_copy_contacts(self) -> None:
         """Copy every contact of the selected city or network as one multi-card vCard."""
-        record = self.selected_record()
-        contacts = self._contacts_for_export(record)
-        if contacts:
-            self.copy_text(cards.vcards(contacts),
-                           f"{len(contacts)} contacts of {record['title']} as vCards")
+        self._export_contacts(self.selected_record(), save=False)
 
-    def _contacts_for_export(self, record: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def action_save_contacts(self) -> None:
+        """Save every contact of the selected city or network as one .vcf file."""
+        self._export_contacts(self.selected_record(), save=True)
+
+    def _export_contacts(self, record: dict[str, Any] | None, save: bool) -> None:
         if record is None or record["kind"] not in ("city", "network"):
-            self.notify("Select a city or a network first.", title="No contacts", severity="warning")
-            return []
+            self.notify("Select a city or a network first.", title="No contacts",
+                        severity="warning")
+            return
+        self._gather_contacts(record, save)
+
+    @work(thread=True, group="export")
+    def _gather_contacts(self, record: dict[str, Any], save: bool) -> None:
+        """Fetch the contacts in a thread: a big city can have thousands."""
         contacts = self.contacts_of(record)
+        self.call_from_thread(self._contacts_gathered, record, contacts, save)
+
+    def _contacts_gathered(self, record: dict[str, Any], contacts: list[dict[str, Any]],
+                           save: bool) -> None:
         if not contacts:
             self.notify(f"{record['title']} has no contacts in the directory.",
                         title="No contacts", severity="warning")
-        return contacts
+            return
+        whose = " and its partner cities" if record["kind"] == "network" else ""
+        what = f"{len(contacts)} contacts of {record['title']}{whose}"
+        if save:
+            self.save_text(cards.vcards(contacts), f"{record['id']}-contacts", ".vcf", what)
+        else:
+            self.copy_text(cards.vcards(contacts), f"{what} as vCards")
 
     def copy_text(self, text: str, what: str) -> None:
         """Send `text` to the terminal clipboard (OSC 52) and, in a thread, the system one."""
@@ -268,19 +284,9 @@ class UrbactApp(App[int]):
         if record["kind"] == "contact":
             self.save_text(cards.vcard(record), record["id"], ".vcf", f"{record['title']}'s vCard")
         elif record["kind"] in ("city", "network"):
-            contacts = self._contacts_for_export(record)
-            if contacts:
-                self.save_text(cards.vcards(contacts), f"{record['id']}-contacts", ".vcf",
-                               f"{len(contacts)} contacts of {record['title']}")
+            self._export_contacts(record, save=True)
         else:
             self.save_text(cards.render(record, "text"), record["id"], ".txt", record["title"])
-
-    def action_save_contacts(self) -> None:
-        record = self.selected_record()
-        contacts = self._contacts_for_export(record)
-        if contacts:
-            self.save_text(cards.vcards(contacts), f"{record['id']}-contacts", ".vcf",
-                           f"{len(contacts)} contacts of {record['title']}")
 
     def save_text(self, text: str, stem: str, suffix: str, what: str) -> Path | None:
         try:

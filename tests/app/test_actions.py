@@ -120,6 +120,8 @@ async def test_save_all_contacts_of_a_network(app, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await search_for(pilot, "n:in focus")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "and its partner cities saved to" in notifications(app)[-1]
         saved = (tmp_path / "in-focus-contacts.vcf").read_text(encoding="utf-8")
         assert saved.count("BEGIN:VCARD") > 5
 
