@@ -50,10 +50,12 @@ class ErrorScreen(Screen):
         yield Footer()
 
     def _explanation(self) -> str:
-        return (f"Rebuilding writes a new database to\n  {self.db_path}\n"
-                f"from the directory bundled with the app\n  {self.seed}\n"
-                "Edits in your own directory file are not used until you fix the error above "
-                "and load it again (urbact-tui load FILE).")
+        text = (f"Rebuilding writes a new database to\n  {self.db_path}\n"
+                f"from the directory bundled with the app\n  {self.seed}\n")
+        if self.error.path is not None and Path(self.error.path) != self.db_path:
+            text += ("Edits in your own directory file are not used until you fix the error "
+                     "above and load it again (urbact-tui load FILE).")
+        return text
 
     def on_mount(self) -> None:
         for button in self.query("#rebuild"):  # absent if the app is already closing
