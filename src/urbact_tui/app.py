@@ -30,6 +30,7 @@ from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.palette import DirectoryCommands
 from .screens.timeline import TimelineList, TimelineScreen
+from .widgets.search_input import KIND_PLURALS
 
 FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
 EXIT_OK, EXIT_DATA_ERROR = 0, 2
@@ -307,8 +308,8 @@ class UrbactApp(App[int]):
     def action_cycle_kind(self) -> None:
         if isinstance(self.screen, MainScreen):
             self.main_screen.cycle_kind()
-            label = self.main_screen.kind_filter
-            self.notify(f"Showing {label + ' results' if label else 'all kinds'}", timeout=1.5)
+            kind = self.main_screen.kind_filter
+            self.notify(f"Showing {KIND_PLURALS[kind] if kind else 'all kinds'}", timeout=1.5)
 
     def action_timeline(self, network: str | None = None) -> None:
         """The meeting timeline; opened on the selected network or meeting when there is one."""

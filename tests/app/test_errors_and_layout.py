@@ -112,9 +112,8 @@ def test_run_app_prints_the_error_and_returns_2_without_a_traceback(tmp_path, bu
 async def test_tiny_terminal_does_not_crash(app):
     async with app.run_test(size=(20, 5)) as pilot:
         await type_query(pilot, "lou")
-        await pilot.press("enter")
+        await pilot.press("enter", "ctrl+l", "escape", "f1", "escape", "escape")
         await settle(pilot)
-        await pilot.press("ctrl+l", "escape", "f1", "escape", "escape")
         await pilot.resize_terminal(1, 1)
         await settle(pilot)
         await pilot.resize_terminal(120, 40)
