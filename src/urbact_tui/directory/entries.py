@@ -7,11 +7,13 @@ search index holds for it, so the CLI, the app and the index agree.
 from __future__ import annotations
 
 import calendar
+import re
 from typing import Any
 
 from .search import Entry
 
 Items = dict[str, list[dict[str, Any]]]
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def month_label(meeting: dict[str, Any]) -> str:
@@ -66,22 +68,48 @@ def build_entries(items: Items) -> list[Entry]:
                   network.get("emails"), [link["title"] for link in network.get("links") or []]),
             _text(network.get("description")),
         ))
+    # Contacts are most of a large directory: each city's and network's words are
+    # joined once, and the contact's own parts are gathered without helper calls.
+    city_text = {city_id: " ".join(w for w in city_words(city_id) if isinstance(w, str))
+                 for city_id in cities}
+    network_text = {network_id: " ".join(w for w in network_words([network_id])
+                                         if isinstance(w, str)) for network_id in networks}
     for contact in items["contacts"]:
-        city = cities.get(contact.get("city") or "")
-        parent = contacts.get(contact.get("parent") or "")
-        phones = [p["raw"] for p in contact.get("phones") or []]
+        get = contact.get
+        city_id = get("city")
+        city = cities.get(city_id or "")
+        parent_id = get("parent")
+        parent = contacts.get(parent_id) if parent_id else None
+        parent_name = parent["name"] if parent else None
+        role, organisation = get("role"), get("organisation")
+        phones = [p["raw"] for p in get("phones") or []]
+        parts = [p for p in (role, organisation, get("type"), parent_name) if isinstance(p, str)]
+        if city:
+            parts.append(city_text[city_id])
+        address = (get("address") or {}).get("raw")
+        if isinstance(address, str):
+            parts.append(address)
+        for raw in phones:
+            if isinstance(raw, str):
+                parts.append(raw)
+        parts.extend(_NOT_DIGIT.sub("", raw) for raw in phones)
+        for values in (get("emails"), get("websites")):
+            if values:
+                parts.extend(v for v in values if isinstance(v, str))
+        social = get("social")
+        if social:
+            parts.extend(h for h in (s.get("handle") or s.get("label") for s in social)
+                         if isinstance(h, str))
+        for network_id in get("networks") or []:
+            if network_id in networks:
+                parts.append(network_text[network_id])
+        notes = get("notes")
         entries.append(Entry(
             "contact", contact["id"], contact["name"],
-            _join(contact.get("role"), contact.get("organisation") or (parent or {}).get("name"),
+            _join(role, organisation or (parent or {}).get("name"),
                   city["name"] if city else None),
-            _text(contact.get("role"), contact.get("organisation"), contact.get("type"),
-                  parent["name"] if parent else None, city_words(contact.get("city")),
-                  (contact.get("address") or {}).get("raw"), phones,
-                  ["".join(ch for ch in p if ch.isdigit()) for p in phones],
-                  contact.get("emails"), contact.get("websites"),
-                  [s.get("handle") or s.get("label") for s in contact.get("social") or []],
-                  network_words(contact.get("networks") or [])),
-            _text(contact.get("notes")),
+            " ".join(parts),
+            notes if isinstance(notes, str) else "",
         ))
     for meeting in items["meetings"]:
         network = networks.get(meeting.get("network") or "")

@@ -16,6 +16,7 @@ import glob
 import json
 import os
 import sqlite3
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -157,6 +158,7 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     total = sum(len(v) for v in items.values())
     done = 0
     cities = {c["id"]: c for c in items["cities"]}
+    indexing = _start_indexing(items)   # in a second process when that is safe
     checks = _phone_checks(items, cities, _previous_database(path), report)
     conn.execute("BEGIN")
     indexes: list[tuple[str, list[str], bool]] = []
@@ -187,13 +189,10 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
                 _insert(conn, table, columns[table], rows.pop(table))
     _insert(conn, "warnings", columns["warnings"], rows.pop("warnings", []))
     report("indexing", total, total)
-    entries = build_entries(items)
-    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
-            [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)])
-    blobs = build_index(entries, KIND_CODES)
-    del entries
+    entry_rows, blobs = indexing()
+    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
     _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
-    del blobs
+    del entry_rows, blobs
     import phonenumbers
 
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -212,6 +211,54 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     conn.execute("PRAGMA foreign_key_check")
     conn.close()
     report("done", total, total)
+
+
+_INDEXING_ITEMS: dict[str, list[dict]] | None = None
+
+
+def _index_job(items: dict[str, list[dict]] | None = None
+               ) -> tuple[list[tuple], dict[str, bytes]]:
+    """The entries table's rows and the search index blobs for `items`."""
+    entries = build_entries(items if items is not None else _INDEXING_ITEMS)
+    rows = [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)]
+    return rows, build_index(entries, KIND_CODES)
+
+
+def _start_indexing(items: dict[str, list[dict]]) -> Callable[[], tuple[list[tuple], dict]]:
+    """Start building the entries and the index; call the result to get them.
+
+    On a large directory with a spare core this runs in a forked process while
+    this one checks phones and writes the tables (the two halves take about as
+    long).  Forking is only done from a single-threaded process (the CLI): the
+    app loads from a worker thread, and forking beside other threads is unsafe.
+    """
+    global _INDEXING_ITEMS
+    size = sum(len(v) for v in items.values())
+    if size < 20_000 or (os.cpu_count() or 1) < 2 or threading.active_count() > 1 \
+            or not hasattr(os, "fork"):
+        return lambda: _index_job(items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _INDEXING_ITEMS = items   # the child sees it through fork; nothing is pickled
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        future = pool.submit(_index_job)
+    except (OSError, ValueError):
+        _INDEXING_ITEMS = None
+        return lambda: _index_job(items)
+
+    def result() -> tuple[list[tuple], dict]:
+        global _INDEXING_ITEMS
+        try:
+            return future.result()
+        except Exception:  # the child died (e.g. out of memory): do it here instead
+            return _index_job(items)
+        finally:
+            _INDEXING_ITEMS = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    return result
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -282,32 +329,58 @@ def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str]
 _encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
+_SCALAR, _RECORD, _REF_LIST, _RECORD_LIST, _AS_JSON = range(5)
+_PLANS: dict[str, list[tuple[str, int, Any]]] = {}
+
+
+def _plan(kind: schema.Kind) -> list[tuple[str, int, Any]]:
+    """How each field of the kind becomes columns or rows, decided once per kind
+    (not once per item and field: type checks were a third of storing 100k items)."""
+    plan = _PLANS.get(kind.name)
+    if plan is None:
+        plan = []
+        for field in kind.fields:
+            ftype = field.type
+            if isinstance(ftype, schema.Record):
+                plan.append((field.name, _RECORD,
+                             [(f"{field.name}_{sub.name}", sub.name) for sub in ftype.fields]))
+            elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref):
+                plan.append((field.name, _REF_LIST, f"{kind.plural}_{field.name}"))
+            elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Record):
+                plan.append((field.name, _RECORD_LIST, f"{kind.plural}_{field.name}"))
+            elif isinstance(ftype, (schema.ListOf, schema.TextMap)):
+                plan.append((field.name, _AS_JSON, None))
+            else:
+                plan.append((field.name, _SCALAR, None))
+        _PLANS[kind.name] = plan
+    return plan
+
+
 def _rows(kind: schema.Kind, item: dict, cities: dict[str, dict], checks: dict[tuple, tuple]
           ) -> Iterator[tuple[str, dict]]:
     item_id = item["id"]
     added = item.get("added")
     row: dict[str, Any] = {"id": item_id, "added": None if added is None else _encode_json(added),
                            "data": _encode_json(item)}
-    for field in kind.fields:
-        value = item.get(field.name)
-        ftype = field.type
-        if isinstance(ftype, schema.Record):
-            for sub in ftype.fields:
-                row[f"{field.name}_{sub.name}"] = (value or {}).get(sub.name)
-        elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref):
+    for name, how, detail in _plan(kind):
+        value = item.get(name)
+        if how == _SCALAR:
+            row[name] = value
+        elif how == _RECORD:
+            value = value or {}
+            for column, sub in detail:
+                row[column] = value.get(sub)
+        elif how == _AS_JSON:
+            row[name] = None if value is None else _encode_json(value)
+        elif how == _REF_LIST:
             for position, target in enumerate(value or []):
-                yield f"{kind.plural}_{field.name}", {"item_id": item_id, "target_id": target,
-                                                      "position": position}
-        elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Record):
+                yield detail, {"item_id": item_id, "target_id": target, "position": position}
+        else:
             for position, element in enumerate(value or []):
                 child = {"item_id": item_id, "position": position, **element}
-                if field.name == "phones":
+                if name == "phones":
                     yield from _checked_phone(kind, item, child, position, cities, checks)
-                yield f"{kind.plural}_{field.name}", child
-        elif isinstance(ftype, (schema.ListOf, schema.TextMap)):
-            row[field.name] = None if value is None else _encode_json(value)
-        else:
-            row[field.name] = value
+                yield detail, child
     yield kind.plural, row
     for message in item.get("warnings") or []:
         yield "warnings", {"kind": kind.name, "item_id": item_id, "field": None,
