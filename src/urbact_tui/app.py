@@ -146,10 +146,14 @@ class UrbactApp(App[int]):
             if stage == "done" or now - last[0] < 0.1:
                 return
             last[0] = now
-            message = f"Building the directory from {self.seed.name}… {stage} {done:,}/{total:,}"
-            self.call_from_thread(self.main_screen.show_status, message)
+            message = f"Building the directory… {stage} {done:,}/{total:,}"
+            self.call_from_thread(self._show_status, message)
 
         return report
+
+    def _show_status(self, message: str) -> None:
+        screen = self.screen if isinstance(self.screen, ErrorScreen) else self.main_screen
+        screen.show_status(message)
 
     def _directory_ready(self, count: int, rebuilt: bool, reloaded: bool) -> None:
         if isinstance(self.screen, ErrorScreen):

@@ -67,6 +67,10 @@ class ErrorScreen(Screen):
         self.query_one("#error-message", Static).update(error.render())
         self.query_one("#rebuild", Button).disabled = False
 
+    def show_status(self, message: str) -> None:
+        """Progress of the rebuild."""
+        self.query_one("#error-message", Static).update(message)
+
     @on(Button.Pressed, "#rebuild")
     def action_rebuild(self) -> None:
         self.query_one("#rebuild", Button).disabled = True
