@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Sequence
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _SPECIAL = {
@@ -46,11 +47,15 @@ class _FoldTable(dict):
 
     def __missing__(self, code: int) -> str:
         folded = fold_char(chr(code))
+        if len(folded) != 1:
+            _RESHAPING.add(chr(code))
         self[code] = folded
         return folded
 
 
 _TABLE = _FoldTable()
+_RESHAPING: set[str] = set()
+"""Characters seen so far that fold to more or fewer than one character (ß, marks)."""
 
 
 def fold(text: str) -> str:
@@ -60,21 +65,18 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
+def fold_with_map(text: str) -> tuple[str, Sequence[int]]:
     """Fold `text` and return, for each folded character, its index in `text`."""
     if text.isascii():
-        return text.lower(), list(range(len(text)))
+        return text.lower(), range(len(text))
+    folded = text.translate(_TABLE)   # also fills the table for every character of text
+    if _RESHAPING.isdisjoint(text):
+        return folded, range(len(text))   # one folded character per character
     table = _TABLE
-    folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        piece = table[ord(char)]
-        folded.append(piece)
-        if len(piece) == 1:
-            origin.append(index)
-        else:
-            origin.extend([index] * len(piece))
-    return "".join(folded), origin
+        origin.extend([index] * len(table[ord(char)]))
+    return folded, origin
 
 
 def words(text: str) -> list[str]:
