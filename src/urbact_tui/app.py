@@ -54,7 +54,8 @@ class UrbactApp(App[int]):
                 tooltip="Search all kinds → cities → contacts → networks → meetings → documents"),
         Binding("ctrl+l", "timeline", "Timeline", id="timeline",
                 tooltip="The meeting timeline, grouped by network"),
-        Binding("f1,question_mark", "help", "Help", id="help", tooltip="This list of keys"),
+        Binding("f1,question_mark", "help", "Help", id="help",
+                tooltip="This list of keys (? works outside the search field)"),
         Binding("f5", "reload", "Reload data", show=False, id="reload",
                 tooltip="Re-read the directory (rebuilt when its YAML file changed)"),
     ]

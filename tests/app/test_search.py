@@ -187,3 +187,13 @@ async def test_long_text_scrolls_with_the_arrow_keys(app):
         assert detail.scroll_offset.y == detail.max_scroll_y
         await pilot.press("home")
         assert detail.scroll_offset.y == 0
+
+
+async def test_typing_in_the_detail_pane_goes_back_to_the_search(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "loule")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("end", "space", "x")
+        assert isinstance(app.focused, SearchInput)
+        assert app.main_screen.search_input.value == "loulex"

@@ -239,6 +239,11 @@ class MainScreen(Screen):
         if event.option.id:
             self.open_record(*parse_option_id(event.option.id))
 
+    @on(DetailPane.TypeAhead)
+    def _type_ahead(self, event: DetailPane.TypeAhead) -> None:
+        self.search_input.focus()
+        self.search_input.insert_text_at_cursor(event.character)
+
     def action_back(self) -> None:
         """Escape: detail history → results → clear the query → clear the kind filter."""
         if self.detail.has_focus:

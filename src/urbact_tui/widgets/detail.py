@@ -13,8 +13,10 @@ from typing import Any, Iterable
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -216,10 +218,24 @@ Enter opens the highlighted link, Escape goes back.
         Binding("end", "last", "Bottom", show=False, id="detail-bottom"),
     ]
 
+    class TypeAhead(Message):
+        """A letter typed in the pane: the screen sends it to the search field."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.record: dict[str, Any] | None = None
         self._rendered_width: int | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the pane starts a new search, as in fzf (keys with bindings still work)."""
+        if event.is_printable and event.character and event.character not in " /?":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypeAhead(event.character))
 
     def show_record(self, record: dict[str, Any], highlighted: int | None = None,
                     scroll_y: float = 0) -> None:
