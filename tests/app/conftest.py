@@ -50,13 +50,11 @@ def directory(db_path: Path):
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """No real system clipboard, files saved under tmp_path; returns what reached the 'system'."""
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real system clipboard (as over SSH); saved files and HOME under tmp_path."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
-    copied: list[str] = []
     monkeypatch.setattr(clipboard, "copy_to_system_clipboard", lambda text: False)
-    return copied
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from ..widgets.detail import DetailPane, contact_summary
 from ..widgets.results import ResultList, parse_option_id
-from ..widgets.search_input import KIND_LABELS, KIND_PLURALS, SearchInput, next_kind, parse_query
+from ..widgets.search_input import KIND_PLURALS, SearchInput, next_kind, parse_query
 
 if TYPE_CHECKING:
     from ..app import UrbactApp
