@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from urbact_tui.directory import yamlfile
 from urbact_tui.directory.errors import DirectoryError
@@ -97,9 +98,13 @@ def test_cli_prints_the_exact_error_and_leaves_the_database_alone(case, good_db,
     assert sorted(p.name for p in good_db.parent.iterdir()) == ["directory.db"]
 
 
+@pytest.mark.parametrize("locating", ["whole-file", "per-item"])
 @pytest.mark.parametrize("case", sorted(set(CASES) - {"too-large"}))
-def test_loader_raises_the_same_error_in_process(case, tmp_path):
-    """The app shows `DirectoryError.render()`: the same text as the CLI."""
+def test_loader_raises_the_same_error_in_process(case, locating, tmp_path, monkeypatch):
+    """The app shows `DirectoryError.render()`: the same text as the CLI.  Large files
+    are located item by item (per-item); the messages must be the same."""
+    if locating == "per-item":
+        monkeypatch.setattr(yamlfile, "FULL_COMPOSE_LIMIT", 0)
     source = case_input(case, tmp_path)
     target = tmp_path / "new.db"
     with pytest.raises(DirectoryError) as caught:
@@ -190,3 +195,43 @@ def test_the_error_type_behaves_like_an_exception():
     copy = pickle.loads(pickle.dumps(error))
     assert copy.render() == error.render() == str(error)
     assert copy.render().splitlines()[0] == "error in x.yaml, line 3, column 2:"
+
+
+def big_directory_text(contacts: int) -> str:
+    lines = ["cities:", "  - id: lisboa", "    name: Lisboa", "contacts:"]
+    for n in range(contacts):
+        lines += [f"  - id: person-{n}", f"    name: \"Person {n}\"", "    city: lisboa",
+                  f"    role: Officer {n}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("mistake, expected", [
+    ("    contry: Portugal\n", "contact 'person-13999', field 'contry': unknown field"),
+    ("    name: Twice\n", "the field 'name' appears twice in this contact"),
+    ("    aliases: [a, b\n", "this '[' is never closed"),
+    ('    notes: "open\n', "this '\"' is never closed"),
+    ("    parent: persn-3\n", "there is no contact with the id 'persn-3'"),
+])
+def test_errors_in_a_large_file_are_located_without_composing_the_whole_file(
+        mistake, expected, tmp_path, monkeypatch):
+    """PyYAML needs about a minute to compose 40 MB: only the item at fault is composed."""
+    text = big_directory_text(14_000)
+    assert len(text) > yamlfile.FULL_COMPOSE_LIMIT
+    last = text.rindex("    role: Officer 13999\n")
+    text = text[:last] + mistake + text[last:]
+    source = tmp_path / "big.yaml"
+    source.write_text(text, encoding="utf-8")
+    composed: list[int] = []
+    real_compose = yaml.compose
+
+    def measured(stream, *args, **kwargs):
+        composed.append(len(stream))
+        return real_compose(stream, *args, **kwargs)
+
+    monkeypatch.setattr(yamlfile.yaml, "compose", measured)
+    with pytest.raises(DirectoryError) as caught:
+        load(source, tmp_path / "new.db")
+    error = caught.value
+    assert expected in error.render()
+    assert error.line == text.count("\n", 0, last) + 1  # the line of the mistake
+    assert max(composed, default=0) < 10_000

@@ -12,7 +12,7 @@ import difflib
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import schema
 from .errors import DirectoryError
@@ -25,7 +25,7 @@ Path_ = tuple[str | int, ...]
 class Problem:
     keys: Path_ | None        # where in the document, e.g. ("contacts", 3, "phones", 0)
     message: str
-    hint: str | None = None
+    hint: str | Callable[[], str] | None = None  # a callable: worked out only if shown
     kind: str | None = None
     item_id: str | None = None
     field: str | None = None
@@ -62,7 +62,7 @@ def _located(problems: list[Problem], text: str, path: Path) -> DirectoryError:
     if first.other is not None:
         other = locate(text, first.other)
         message = message.replace("{other}", f" (on line {other[0]})" if other else "")
-    hint = first.hint
+    hint = first.hint() if callable(first.hint) else first.hint
     if first.quote and line is not None:
         written = _written_value(source_line(text, line), column)
         if written:
@@ -249,13 +249,21 @@ def _check_references(kind: schema.Kind, index: int, item: Any, ids: dict[str, s
                 problems.append(Problem(
                     keys, f"there is no {target_kind} with the id {ref!r}", kind=kind.name,
                     item_id=item_id, field=dotted,
-                    hint=f"use the id of one of the {plural}" + _did_you_mean(ref, ids[target_kind])
-                    + f", or add a {target_kind} with this id",
+                    hint=lambda ref=ref, plural=plural, target_kind=target_kind: (
+                        f"use the id of one of the {plural}" + _did_you_mean(ref, ids[target_kind])
+                        + f", or add a {target_kind} with this id"),
                 ))
 
 
 def _did_you_mean(value: str, options) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    options = list(options)
+    if len(options) > 500:  # difflib takes ~10 s over 100k ids; rapidfuzz ~20 ms
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(value, options, scorer=fuzz.ratio, score_cutoff=60)
+        close = [best[0]] if best else []
+    else:
+        close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

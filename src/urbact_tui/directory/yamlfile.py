@@ -127,7 +127,7 @@ def _too_large(path: Path, size: int) -> DirectoryError:
 def parse(text: str, path: Path) -> Any:
     """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs."""
     _reject_deep_nesting(text, path)
-    if text.startswith("!") or _MAYBE_TAG.search(text):
+    if _may_have_tag(text):
         _reject_unsafe_tags(text, path)
     try:
         data = yaml_rs.loads(
@@ -151,8 +151,19 @@ def parse(text: str, path: Path) -> Any:
 
 
 def locate(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
-    """Line and column (1-based) of the node at `keys`, or of its nearest parent."""
-    node = _compose(text)
+    """Line and column (1-based) of the node at `keys`, or of its nearest parent.
+
+    Composing a whole 40 MB file takes PyYAML about a minute, so in a large file
+    only the one item named by `keys` is composed (found by its indentation).
+    """
+    if len(text) > FULL_COMPOSE_LIMIT and keys:
+        found = _locate_in_item(text, keys)
+        if found is not None:
+            return found
+    return _locate_in(_compose(text), keys, 0)
+
+
+def _locate_in(node: yaml.Node | None, keys: tuple, line_offset: int) -> tuple[int, int] | None:
     if node is None:
         return None
     best = node
@@ -162,7 +173,63 @@ def locate(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
             break
         key_node, node = child
         best = key_node if isinstance(key, str) else node
-    return best.start_mark.line + 1, best.start_mark.column + 1
+    return best.start_mark.line + 1 + line_offset, best.start_mark.column + 1
+
+
+def _locate_in_item(text: str, keys: tuple) -> tuple[int, int] | None:
+    kind_key = _top_level_key(text, keys[0]) if isinstance(keys[0], str) else None
+    if kind_key is None:
+        return None
+    if len(keys) == 1:
+        return text.count("\n", 0, kind_key) + 1, 1
+    if not isinstance(keys[1], int):
+        return None
+    chunk = _item_chunk(text, kind_key, keys[1])
+    if chunk is None:
+        return None
+    start, end = chunk
+    node = _compose(text[start:end])
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) != 1:
+        return None
+    return _locate_in(node, (0, *keys[2:]), text.count("\n", 0, start))
+
+
+FULL_COMPOSE_LIMIT = 1_000_000
+"""Above this many characters, errors are located by composing one item, not the file."""
+_ITEM_START = re.compile(r"^( *)-(?=[ \t\r\n]|$)", re.MULTILINE)
+_TOP_LEVEL_LINE = re.compile(r"^(?:[^\s#-]|-(?:--|\.\.))", re.MULTILINE)
+
+
+def _top_level_key(text: str, key: str) -> int | None:
+    """Offset of `key:` written at the start of a line, in block style (not `key: [`)."""
+    match = re.search(r"^%s[ \t]*:[ \t]*(?:#.*)?\r?$" % re.escape(key), text, re.MULTILINE)
+    return match.start() if match else None
+
+
+def _item_starts(text: str, kind_key: int):
+    """Offsets where the items of the list under the top-level key at `kind_key` start,
+    and the offset where the list ends."""
+    region = text.find("\n", kind_key) + 1
+    if region == 0:
+        return [], len(text)
+    following = _TOP_LEVEL_LINE.search(text, region)
+    end = following.start() if following else len(text)
+    first = _ITEM_START.search(text, region, end)
+    if first is None:
+        return [], end
+    same_indent = re.compile(r"^%s-(?=[ \t\r\n]|$)" % first.group(1), re.MULTILINE)
+    return (m.start() for m in same_indent.finditer(text, region, end)), end
+
+
+def _item_chunk(text: str, kind_key: int, index: int) -> tuple[int, int] | None:
+    starts, end = _item_starts(text, kind_key)
+    found = None
+    for number, start in enumerate(starts):
+        if found is not None:
+            return found, start
+        if number == index:
+            found = start
+    return (found, end) if found is not None else None
 
 
 def source_line(text: str, line: int) -> str:
@@ -207,10 +274,26 @@ def _show_line(raw: str, line: int, column: int | None) -> list[str]:
             raw = "…" + raw[offset + 1: offset + _SHOWN_WIDTH]
         else:
             raw = raw[:_SHOWN_WIDTH - 1] + "…"
-    lines = [f"{line:>5} | {raw}".rstrip()]
+    width = max(5, len(str(line)))
+    lines = [f"{line:>{width}} | {raw}".rstrip()]
     if column is not None and 1 <= column - offset <= len(raw) + 1:
-        lines.append(" " * 5 + " | " + " " * (column - offset - 1) + "^")
+        lines.append(" " * width + " | " + " " * (column - offset - 1) + "^")
     return lines
+
+
+_ANCHOR_BEFORE = re.compile(r"&\S+$")
+
+
+def _may_have_tag(text: str) -> bool:
+    """Is there a "!" where a YAML tag could start (after an indicator or at a line
+    start, maybe behind an anchor)?  "Welcome !" in a value is not one.  Only
+    then is the file composed to check its tags (a minute for 40 MB)."""
+    for match in _MAYBE_TAG.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = _ANCHOR_BEFORE.sub("", text[line_start:match.start()].rstrip(" \t")).rstrip(" \t")
+        if not before or before[-1] in ":?-,[{" or before.endswith("---"):
+            return True
+    return text.startswith("!")
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -365,7 +448,8 @@ def _syntax_error(message: str, text: str, path: Path) -> DirectoryError:
     line, column = int(match.group(1)), int(match.group(2))
     if "recursion limit" in reason:
         return _too_deep(path, line, brackets=True)
-    opened = _unclosed(text)
+    opened = _unclosed_quote(text, line) if "quoted scalar" in reason else None
+    opened = opened or _unclosed(text, line)
     if opened is not None:
         what, (line, column) = opened
         closing = {"'['": "']'", "'{'": "'}'"}.get(what)
@@ -390,15 +474,26 @@ def _syntax_error(message: str, text: str, path: Path) -> DirectoryError:
                           column=column, excerpt=excerpt(text, line, column), hint=hint)
 
 
-def _unclosed(text: str) -> tuple[str, tuple[int, int]] | None:
-    """If the error is an unclosed bracket or quote, what it is and where it opened."""
+def _unclosed(text: str, error_line: int) -> tuple[str, tuple[int, int]] | None:
+    """If the error is an unclosed bracket or quote, what it is and where it opened.
+
+    In a large file only a window is composed: from the start of the item (or
+    top-level key) above the error line to just after it.
+    """
+    offset = 0
+    if len(text) > FULL_COMPOSE_LIMIT:
+        lines_before = _line_starts_before(text, error_line + 2)
+        start = next((at for at in reversed(lines_before[:-3] or lines_before[:1])
+                      if _WINDOW_START.match(text, at)), 0)
+        offset = text.count("\n", 0, start)
+        text = text[start:lines_before[-1]] if len(lines_before) > 1 else text[start:]
     try:
         yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         context, mark = exc.context or "", exc.context_mark
         if mark is None:
             return None
-        where = (mark.line + 1, mark.column + 1)
+        where = (mark.line + 1 + offset, mark.column + 1)
         if context.startswith("while parsing a flow sequence"):
             return "'['", where
         if context.startswith("while parsing a flow mapping"):
@@ -411,6 +506,42 @@ def _unclosed(text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+_QUOTED_VALUE = re.compile(r"""[ \t]*(?:-[ \t]+)*(?:[^"'#\n]*?:[ \t]+)?(["'])([^\n]*)""")
+
+
+def _unclosed_quote(text: str, error_line: int) -> tuple[str, tuple[int, int]] | None:
+    """The line above the error where a quoted value opens and does not close."""
+    starts = _line_starts_before(text, error_line, limit=200)
+    for number, start in zip(range(error_line, 0, -1), reversed(starts)):
+        match = _QUOTED_VALUE.match(text, start)
+        if match is None or number == error_line:
+            continue
+        quote, rest = match.group(1), match.group(2)
+        closed = (re.search(r'(?<!\\)"', rest) if quote == '"'
+                  else re.search(r"'(?!')", rest.replace("''", "")))
+        if not closed:
+            return ("'\"'" if quote == '"' else "quote (')"), (number, match.start(1) - start + 1)
+    return None
+
+
+_WINDOW_START = re.compile(r"[^\s#-]| {0,4}-[ \t]")
+
+
+def _line_starts_before(text: str, line: int, limit: int = 2000) -> list[int]:
+    """Offsets of the starts of up to `limit` lines before `line` (1-based), in order."""
+    position = 0
+    for _ in range(line - 1):  # the start of `line`
+        found = text.find("\n", position)
+        if found == -1:
+            break
+        position = found + 1
+    starts = [position]
+    while position > 0 and len(starts) < limit:
+        position = text.rfind("\n", 0, position - 1) + 1
+        starts.append(position)
+    return starts[::-1]
+
+
 def _alias_error(path: Path) -> DirectoryError:
     return DirectoryError(
         "anchors and aliases (&name / *name) expand to too much data", path=path,
@@ -419,7 +550,7 @@ def _alias_error(path: Path) -> DirectoryError:
 
 
 def _duplicate_key_error(key: str, text: str, path: Path) -> DirectoryError:
-    found = _find_duplicate_key(text)
+    found = _find_duplicate_key(text, key)
     if found is None:
         return DirectoryError(f"the key {key!r} appears twice in the same mapping", path=path,
                               hint="keep one of the two values and delete the other")
@@ -452,12 +583,42 @@ def _dotted(keys: tuple) -> str:
     return out
 
 
-def _find_duplicate_key(text: str):
+def _find_duplicate_key(text: str, key: str | None = None):
     """((line, column), first line, path of the mapping, item id) of the first repeated key."""
-    root = _compose(text)
+    if key is not None and len(text) > FULL_COMPOSE_LIMIT:
+        return _find_duplicate_key_by_item(text, key)
+    return _duplicate_in(_compose(text), (), 0)
+
+
+def _find_duplicate_key_by_item(text: str, key: str):
+    """The same for a large file, composing only the items where `key:` appears twice."""
+    top = [m.start() for m in re.finditer(r"^%s[ \t]*:" % re.escape(key), text, re.MULTILINE)]
+    if len(top) > 1:
+        line = text.count("\n", 0, top[1]) + 1
+        return (line, 1), text.count("\n", 0, top[0]) + 1, (), None
+    occurrences = re.compile(r"^[ -]*%s[ \t]*:" % re.escape(key), re.MULTILINE)
+    for kind in re.finditer(r"^([^\s#:-][^:\n]*?)[ \t]*:[ \t]*(?:#.*)?\r?$", text, re.MULTILINE):
+        starts, end = _item_starts(text, kind.start())
+        previous = None
+        for index, start in enumerate(itertools.chain(starts, [end])):
+            if previous is not None:
+                item_start, item_index = previous
+                if len(occurrences.findall(text, item_start, start)) > 1:
+                    offset = text.count("\n", 0, item_start)
+                    node = _compose(text[item_start:start])
+                    if isinstance(node, yaml.SequenceNode) and len(node.value) == 1:
+                        found = _duplicate_in(node.value[0], (kind.group(1), item_index), offset,
+                                              root_item=node.value[0])
+                        if found is not None:
+                            return found
+            previous = (start, index)
+    return _duplicate_in(_compose(text), (), 0)
+
+
+def _duplicate_in(root: yaml.Node | None, prefix: tuple, line_offset: int, root_item=None):
     if root is None:
         return None
-    for node, keys in _walk(root):
+    for node, keys in _walk(root, prefix):
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, _ in node.value:
@@ -466,15 +627,20 @@ def _find_duplicate_key(text: str):
                     continue
                 if key in seen:
                     item_id = None
-                    if len(keys) >= 2:
+                    if root_item is not None:
+                        item = (root_item, root_item)
+                    elif len(keys) >= 2:
                         kind_list = _child(root, keys[0])
                         item = _child(kind_list[1], keys[1]) if kind_list else None
-                        id_node = _child(item[1], "id") if item else None
-                        if id_node is not None and isinstance(id_node[1], yaml.ScalarNode):
-                            item_id = id_node[1].value
-                    return ((key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                    else:
+                        item = None
+                    id_node = _child(item[1], "id") if item else None
+                    if id_node is not None and isinstance(id_node[1], yaml.ScalarNode):
+                        item_id = id_node[1].value
+                    return ((key_node.start_mark.line + 1 + line_offset,
+                             key_node.start_mark.column + 1),
                             seen[key], keys, item_id)
-                seen[key] = key_node.start_mark.line + 1
+                seen[key] = key_node.start_mark.line + 1 + line_offset
     return None
 
 
