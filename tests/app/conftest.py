@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.worker import WorkerCancelled
 
 from urbact_tui import clipboard
 from urbact_tui.app import UrbactApp
@@ -69,7 +70,10 @@ async def settle(pilot, timeout: float = 15) -> None:
     while app.directory is None and app.directory_error is None and time.monotonic() < deadline:
         await pilot.pause(0.02)
     for attempt in range(8):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # a search superseded by a newer keystroke: expected
+            continue
         await pilot.pause()
         if attempt and not any(worker.is_running for worker in app.workers):
             break

@@ -197,3 +197,27 @@ async def test_typing_in_the_detail_pane_goes_back_to_the_search(app):
         await pilot.press("end", "space", "x")
         assert isinstance(app.focused, SearchInput)
         assert app.main_screen.search_input.value == "loulex"
+
+
+async def test_a_slow_stale_search_never_overwrites_a_newer_one(app, monkeypatch):
+    import time
+
+    from urbact_tui.app import UrbactApp
+
+    original = UrbactApp.call_directory
+
+    def slow_for_lo(self, method, *args):
+        if method == "search" and args[0] == "lo":
+            time.sleep(0.4)  # the older keystroke's search finishes last
+        return original(self, method, *args)
+
+    monkeypatch.setattr(UrbactApp, "call_directory", slow_for_lo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main_screen.search_input.value = "lo"
+        await pilot.pause()
+        app.main_screen.search_input.value = "loule"
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert [h.id for h in app.main_screen.results.hits] == ["loule", "loule-city"]
