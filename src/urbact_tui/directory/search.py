@@ -38,7 +38,7 @@ from .folding import WORD, fold, fold_with_map
 INDEX_FORMAT = b"2"
 TIER_WEIGHTS = (1.0, 0.7, 0.35)   # title, short fields, long text
 EXACT, PREFIX, INFIX = 1.0, 0.8, 0.45
-FUZZY_WEIGHT = 0.55               # times rapidfuzz ratio / 100
+FUZZY_WEIGHT = 0.44               # times rapidfuzz ratio / 100: a typo ranks below an infix
 FUZZY_CUTOFF = 75
 FUZZY_MIN_LENGTH = 4
 FUZZY_PER_LENGTH = 25
@@ -501,18 +501,22 @@ class Highlighter:
         starts = "|".join(re.escape(t) for t in terms)
         inner = "|".join(re.escape(t) for t in terms if len(t) >= INFIX_MIN_LENGTH)
         whole = "|".join(re.escape(w) for w in fuzzy)
-        parts = []
-        if whole:
-            parts.append(rf"(?<![^\W_])(?:{whole})(?![^\W_])")
+        parts = []   # the first alternative that matches at a place wins: prefixes first
         if starts:
             parts.append(rf"(?<![^\W_])(?:{starts})")
+        if whole:
+            parts.append(rf"(?<![^\W_])(?:{whole})(?![^\W_])")
         if inner:
             parts.append(rf"(?:{inner})")
         self._pattern = re.compile("|".join(parts)) if parts else None
+        self._seen: dict[str, list[tuple[int, int]]] = {}
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         if not text or self._pattern is None:
             return []
+        known = self._seen.get(text)
+        if known is not None:
+            return list(known)   # subtitles repeat a lot within one result list
         folded, origin = fold_with_map(text)
         merged: list[tuple[int, int]] = []
         for found in self._pattern.finditer(folded):
@@ -521,7 +525,8 @@ class Highlighter:
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
                 merged.append((start, end))
-        return merged
+        self._seen[text] = merged
+        return list(merged)
 
 
 def highlight(text: str, matches: Sequence[_TermMatch]) -> list[tuple[int, int]]:
