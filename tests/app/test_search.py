@@ -221,3 +221,11 @@ async def test_a_slow_stale_search_never_overwrites_a_newer_one(app, monkeypatch
         await pilot.pause(0.5)
         await settle(pilot)
         assert [h.id for h in app.main_screen.results.hits] == ["loule", "loule-city"]
+
+
+async def test_the_search_field_says_which_kinds_it_searches(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await search_for(pilot, "n:in focus")
+        assert app.main_screen.search_input.border_subtitle == "networks (from n:)"
+        await search_for(pilot, "in focus")
+        assert app.main_screen.search_input.border_subtitle == "all kinds · ^t to change"

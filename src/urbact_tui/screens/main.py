@@ -133,6 +133,7 @@ class MainScreen(Screen):
         what = KIND_PLURALS[kind] if kind else "entries"
         empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
         self.results.show_hits(hits, empty)
+        self._show_kind_filter()
         count = f"{len(hits)}{'+' if len(hits) >= RESULT_LIMIT else ''}"
         noun = (kind or "result") if len(hits) == 1 else (what if kind else "results")
         self.results.border_subtitle = f"{count} {noun}"
@@ -192,8 +193,14 @@ class MainScreen(Screen):
         self.run_search(self.search_input.value)
 
     def _show_kind_filter(self) -> None:
-        label = KIND_PLURALS[self.kind_filter] if self.kind_filter else "all kinds"
-        self.search_input.border_subtitle = f"{label} · {self.app.key_for('cycle-kind')} to change"
+        """`cities · ^t to change`, or `networks (from n:)` while a prefix decides."""
+        kind, _ = parse_query(self.search_input.value, self.kind_filter)
+        label = KIND_PLURALS[kind] if kind else "all kinds"
+        if kind != self.kind_filter:
+            prefix = self.search_input.value.lstrip().split(":", 1)[0]
+            self.search_input.border_subtitle = f"{label} (from {prefix}:)"
+        else:
+            self.search_input.border_subtitle = f"{label} · {self.app.key_for('cycle-kind')} to change"
 
     # -- the detail pane and its history
 
