@@ -111,7 +111,6 @@ class UrbactApp(App[int]):
         """Open the database: build it when missing, refresh it when its YAML changed,
         or with `rebuild` replace it from the bundled seed.  Never holds the lock while
         building, so searches answer "not ready" at once instead of waiting."""
-        from .directory.loader import load
         from .directory.store import open_directory
 
         with self._lock:
@@ -121,6 +120,8 @@ class UrbactApp(App[int]):
         progress = self._progress_reporter()
         try:
             if rebuild:
+                from .directory.loader import load  # the YAML and phone libraries: only to build
+
                 load(self.seed, self.db_path, progress)
             directory = open_directory(self.db_path, self.seed, progress)
             directory.index  # load the search index now, not on the first keystroke
