@@ -46,6 +46,7 @@ INFIX_MIN_LENGTH = 3
 RERANK = 300
 MAX_QUERY_TERMS = 12
 MAX_TERM_LENGTH = 64
+CACHE_SCORES = 16_000_000         # cached score-vector entries (4 bytes each)
 NARROW_LIMIT = 3_000              # words: below this, a longer term rescans only these
 
 # What a vocabulary word is made of (decides which searches consider it).
@@ -264,6 +265,8 @@ class SearchIndex:
         self._letter_words: tuple[np.ndarray, np.ndarray, str] | None = None
         self._lengths: np.ndarray | None = None   # of letter-only words, -1 for the others
         self._cache: OrderedDict[str, _TermMatch] = OrderedDict()
+        # one float32 score per record per cached word: ~64 MB at most (16 words at 1M records)
+        self._cache_size = max(8, min(64, CACHE_SCORES // max(self.size, 1)))
         self._lock = threading.Lock()   # the app searches from worker threads
 
     # -- public
@@ -318,7 +321,7 @@ class SearchIndex:
                 np.maximum.at(scores, records, quality * self._weights[tiers])
         match = _TermMatch(term, fuzzy_words, scores, containing)
         self._cache[term] = match
-        if len(self._cache) > 64:
+        while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return match
 
