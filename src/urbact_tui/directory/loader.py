@@ -150,16 +150,34 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     """
     import sqlite_utils  # imported here: costs ~150 ms, and only loads need it
 
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = OFF")   # a fresh temporary file: nothing to protect
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index creation sorts in memory
-    db = sqlite_utils.Database(conn)
     total = sum(len(v) for v in items.values())
-    done = 0
     cities = {c["id"]: c for c in items["cities"]}
-    indexing = _start_indexing(items)   # in a second process when that is safe
-    checks = _phone_checks(items, cities, _previous_database(path), report)
+    pool = _helper_pool(total)   # spare cores, when that is safe (see _helper_pool)
+    try:
+        indexing = _start_indexing(items, pool)   # forks before any connection is open
+        checks = _phone_checks(items, cities, _previous_database(path), report, pool)
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")   # a fresh temporary file: nothing to protect
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index creation sorts in memory
+            db = sqlite_utils.Database(conn)
+            _store(conn, db, items, cities, checks, indexing, source, digest, report, total)
+            conn.execute("PRAGMA foreign_key_check")
+        finally:
+            conn.close()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    report("done", total, total)
+
+
+def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
+           cities: dict[str, dict], checks: dict[tuple, tuple],
+           indexing: Callable[[], tuple[list[tuple], dict]], source: Path, digest: str,
+           report: Progress, total: int) -> None:
+    """Create the tables and write every row, the entries and the index (one transaction)."""
+    done = 0
     conn.execute("BEGIN")
     indexes: list[tuple[str, list[str], bool]] = []
     foreign_keys = []
@@ -208,9 +226,6 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     for table, index_columns, unique in indexes:
         db[table].create_index(index_columns, unique=unique)
     conn.execute("COMMIT")
-    conn.execute("PRAGMA foreign_key_check")
-    conn.close()
-    report("done", total, total)
 
 
 _INDEXING_ITEMS: dict[str, list[dict]] | None = None
@@ -224,27 +239,41 @@ def _index_job(items: dict[str, list[dict]] | None = None
     return rows, build_index(entries, KIND_CODES)
 
 
-def _start_indexing(items: dict[str, list[dict]]) -> Callable[[], tuple[list[tuple], dict]]:
-    """Start building the entries and the index; call the result to get them.
+def _helper_pool(size: int) -> Any:
+    """A pool of forked helper processes for a large load, or None.
 
-    On a large directory with a spare core this runs in a forked process while
-    this one checks phones and writes the tables (the two halves take about as
-    long).  Forking is only done from a single-threaded process (the CLI): the
-    app loads from a worker thread, and forking beside other threads is unsafe.
+    Forking is only done from a single-threaded process (the CLI): the app loads
+    from a worker thread, and forking beside other threads is unsafe.  Small
+    directories are not worth the start-up.
     """
-    global _INDEXING_ITEMS
-    size = sum(len(v) for v in items.values())
     if size < 20_000 or (os.cpu_count() or 1) < 2 or threading.active_count() > 1 \
             or not hasattr(os, "fork"):
-        return lambda: _index_job(items)
+        return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _INDEXING_ITEMS = items   # the child sees it through fork; nothing is pickled
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        future = pool.submit(_index_job)
+        return ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1),
+                                   mp_context=multiprocessing.get_context("fork"))
     except (OSError, ValueError):
+        return None
+
+
+def _start_indexing(items: dict[str, list[dict]], pool: Any
+                    ) -> Callable[[], tuple[list[tuple], dict]]:
+    """Start building the entries and the index; call the result to get them.
+
+    With a pool this runs in a forked helper (which sees `items` through fork:
+    nothing is pickled on the way in) while this process checks phones and
+    writes the tables; the two take about as long.
+    """
+    global _INDEXING_ITEMS
+    if pool is None:
+        return lambda: _index_job(items)
+    _INDEXING_ITEMS = items
+    try:
+        future = pool.submit(_index_job)
+    except RuntimeError:
         _INDEXING_ITEMS = None
         return lambda: _index_job(items)
 
@@ -252,11 +281,10 @@ def _start_indexing(items: dict[str, list[dict]]) -> Callable[[], tuple[list[tup
         global _INDEXING_ITEMS
         try:
             return future.result()
-        except Exception:  # the child died (e.g. out of memory): do it here instead
+        except Exception:  # the helper died (e.g. out of memory): do it here instead
             return _index_job(items)
         finally:
             _INDEXING_ITEMS = None
-            pool.shutdown(wait=False, cancel_futures=True)
 
     return result
 
@@ -403,8 +431,16 @@ def _phone_key(raw: str, contact: dict, cities: dict[str, dict]) -> tuple:
     return raw, city.get("country_code"), city.get("name")
 
 
+def _phone_job(keys: list[tuple]) -> list[tuple]:
+    results = []
+    for key in keys:
+        checked = normalise(*key)
+        results.append((checked.e164, checked.international, checked.region, checked.warnings))
+    return results
+
+
 def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previous: Path | None,
-                  report: Progress) -> dict[tuple, tuple]:
+                  report: Progress, pool: Any = None) -> dict[tuple, tuple]:
     """(raw, country code, city name) → (e164, international, region, warnings) for every phone.
 
     `normalise` is a pure function of those three, so results are taken from the
@@ -416,11 +452,27 @@ def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previou
               for contact in items[schema.CONTACT.plural] for phone in contact.get("phones") or []}
     checks = _reusable_checks(previous, wanted) if previous is not None and wanted else {}
     missing = [key for key in wanted if key not in checks]
+    helped: list[tuple] = []
+    future = None
+    if pool is not None and len(missing) >= 4000:
+        # a helper checks the first half while this process checks the second
+        half = len(missing) // 2
+        helped, missing = missing[:half], missing[half:]
+        try:
+            future = pool.submit(_phone_job, helped)
+        except RuntimeError:
+            missing, helped = helped + missing, []
     for done, key in enumerate(missing, 1):
         checked = normalise(*key)
         checks[key] = (checked.e164, checked.international, checked.region, checked.warnings)
         if done % 2000 == 0:
             report("checking phones", done, len(missing))
+    if helped:
+        try:
+            results = future.result()
+        except Exception:  # the helper died: check them here
+            results = _phone_job(helped)
+        checks.update(zip(helped, results))
     return checks
 
 
