@@ -27,7 +27,7 @@ from urbact_tui.directory.store import Directory
 
 # A deterministic, quick run by default; URBACT_FUZZ_EXAMPLES=2000 explores more, randomly.
 EXAMPLES = int(os.environ.get("URBACT_FUZZ_EXAMPLES", "0")) or None
-SETTINGS = settings(max_examples=EXAMPLES or 30, deadline=None, derandomize=EXAMPLES is None,
+SETTINGS = settings(max_examples=EXAMPLES or 20, deadline=None, derandomize=EXAMPLES is None,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
 
@@ -236,7 +236,7 @@ QUERIES = st.one_of(
 )
 
 
-@settings(max_examples=EXAMPLES or 200, deadline=None, derandomize=EXAMPLES is None,
+@settings(max_examples=EXAMPLES or 150, deadline=None, derandomize=EXAMPLES is None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(QUERIES, st.sampled_from([None, *schema.KIND_BY_NAME]), st.integers(1, 60))
 @example("", None, 20)
