@@ -17,6 +17,10 @@ async def test_starts_in_the_search_field_and_lists_cities_first(app):
         assert isinstance(app.focused, SearchInput)
         hits = app.main_screen.results.hits
         assert hits and hits[0].kind == "city"
+        assert app.main_screen.detail.record is None  # the welcome, with the main keys
+        assert "Ctrl+Y  copy the card" in str(app.main_screen.detail.options[0].prompt)
+        await pilot.press("down")
+        await settle(pilot)
         assert app.main_screen.detail.record["id"] == hits[0].id  # previewed
 
 
@@ -36,7 +40,7 @@ async def test_arrows_and_pages_move_the_selection_while_typing_continues(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         results = app.main_screen.results
-        await pilot.press("down", "down")
+        await pilot.press("down", "down", "down")
         assert results.highlighted == 2
         await pilot.press("up")
         assert results.highlighted == 1

@@ -31,9 +31,14 @@ if TYPE_CHECKING:
 RESULT_LIMIT = 100
 MAX_CONTACT_DETAILS = 60
 NARROW_WIDTH = 72
-WELCOME = ("Type a city, a person, a network or a meeting.\n\n"
-           "↑ ↓ move through the results, Enter opens one, Escape goes back.\n"
-           "Ctrl+Y copies the card, Ctrl+L shows the meeting timeline, F1 lists every key.")
+WELCOME = ("Type a few letters of a city, a person,\n"
+           "a network or a meeting.\n\n"
+           "↑ ↓     choose a result\n"
+           "Enter   open it; on a link, follow it\n"
+           "Escape  back one step\n"
+           "Ctrl+Y  copy the card\n"
+           "Ctrl+L  meeting timeline\n"
+           "F1      every key · Ctrl+P every action")
 
 
 @dataclass
@@ -90,7 +95,7 @@ class MainScreen(Screen):
         self.detail.border_title = "Detail"
         self._show_kind_filter()
         self.results.show_message("Opening the directory…")
-        self.detail.show_message(WELCOME)
+        self.detail.show_message(WELCOME, "Start here")
         self.search_input.focus()
         self.app.open_directory()  # after the first frame's content is in place
 
@@ -132,15 +137,18 @@ class MainScreen(Screen):
             return  # a stale answer; the newer search is on its way
         what = KIND_PLURALS[kind] if kind else "entries"
         empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
-        self.results.show_hits(hits, empty)
+        browsing = not text.strip() and kind is None  # the welcome stays until ↓ or a letter
+        self.results.show_hits(hits, empty, highlight=not browsing)
         self._show_kind_filter()
+        if browsing:
+            self.history.clear()
+            self.detail.show_message(WELCOME, "Start here")
         count = f"{len(hits)}{'+' if len(hits) >= RESULT_LIMIT else ''}"
         noun = (kind or "result") if len(hits) == 1 else (what if kind else "results")
         self.results.border_subtitle = f"{count} {noun}"
-        if not hits:
+        if not hits and not browsing:
             self.history.clear()
-            self.detail.show_message(WELCOME if not text.strip() else
-                                     "No match. Fewer letters, or Escape to clear the search.")
+            self.detail.show_message("No match. Fewer letters, or Escape to clear the search.")
 
     @on(SearchInput.Navigate)
     def _navigate(self, event: SearchInput.Navigate) -> None:
@@ -169,6 +177,8 @@ class MainScreen(Screen):
 
     def open_detail(self) -> None:
         """Enter on a result: move focus into the detail pane."""
+        if self.results.highlighted is None and self.results.hits:
+            self.results.highlighted = 0  # browsing, nothing chosen yet: take the first
         hit = self.results.highlighted_hit
         if hit is None:
             self.app.bell()

@@ -264,9 +264,9 @@ Enter opens the highlighted link, Escape goes back.
         if self.record is not None and self._line_width() != self._rendered_width:
             self.show_record(self.record, self.highlighted, self.scroll_offset.y)
 
-    def show_message(self, message: str) -> None:
+    def show_message(self, message: str, title: str | None = None) -> None:
         self.record = None
-        self.border_title = None
+        self.border_title = title
         self.clear_options()
         self.add_option(Option(Content.styled(message, "$text-muted"), disabled=True))
 

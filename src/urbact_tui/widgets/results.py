@@ -68,13 +68,14 @@ class ResultList(OptionList):
         super().__init__(id=id)
         self.hits: list[Hit] = []
 
-    def show_hits(self, hits: list[Hit], empty_message: str) -> None:
+    def show_hits(self, hits: list[Hit], empty_message: str, highlight: bool = True) -> None:
         """Replace the list; highlight the first hit (which shows it in the detail pane)."""
         self.hits = hits
         self.clear_options()
         if hits:
             self.add_options(Option(hit_prompt(h), id=option_id(h.kind, h.id)) for h in hits)
-            self.highlighted = 0
+            if highlight:
+                self.highlighted = 0
         else:
             self.add_option(Option(Content.styled(empty_message, "$text-muted"), disabled=True))
 
