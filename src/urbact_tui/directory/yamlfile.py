@@ -357,7 +357,14 @@ def _too_deep(path: Path, line: int | None, brackets: bool = False) -> Directory
 
 def _reject_several_documents(text: str, path: Path) -> None:
     try:
-        documents = list(yaml.compose_all(text, Loader=_Loader))
+        if len(text) > FULL_COMPOSE_LIMIT:  # count the `---` lines instead of composing
+            content = re.search(r"^(?![ \t]*(?:#|%|---|\r?$))", text, re.MULTILINE)
+            first = content.start() if content else len(text)
+            markers = [m for m in re.finditer(r"^---(?:[ \t]|\r?$)", text, re.MULTILINE)
+                       if m.start() > first]
+            documents = [None] * (len(markers) + 1)
+        else:
+            documents = list(yaml.compose_all(text, Loader=_Loader))
     except (yaml.YAMLError, RecursionError):
         return
     if len(documents) > 1:
