@@ -68,6 +68,17 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
             raise _storage_error(exc, target) from None
         except OSError as exc:
             raise _storage_error(exc, target) from None
+        except MemoryError:
+            raise DirectoryError(
+                "not enough memory to build the database (the existing database is unchanged)",
+                path=target, hint="close other programs and load again") from None
+        except Exception as exc:
+            if type(exc).__name__ != "BrokenProcessPool":
+                raise
+            raise DirectoryError(
+                "a helper process of the load stopped (killed, or out of memory); the existing "
+                "database is unchanged", path=target,
+                hint="load again; if it keeps happening, close other programs first") from None
         finally:
             with contextlib.suppress(OSError):
                 temporary.unlink()
