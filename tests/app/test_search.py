@@ -233,3 +233,19 @@ async def test_the_search_field_says_which_kinds_it_searches(app):
         assert app.main_screen.search_input.border_subtitle == "networks (from n:)"
         await search_for(pilot, "in focus")
         assert app.main_screen.search_input.border_subtitle == "all kinds · ^t to change"
+
+
+async def test_letters_typed_before_the_search_field_had_focus_are_kept(app):
+    """At start-up, keys arrive before the field exists and are addressed to the screen."""
+    from textual import events
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        screen.set_focus(None)
+        for letter in "loule":
+            screen.post_message(events.Key(letter, letter))
+        await settle(pilot)
+        assert screen.search_input.value == "loule"
+        assert isinstance(app.focused, SearchInput)
+        assert screen.results.hits[0].id == "loule"

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus, Key, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 from textual.worker import get_current_worker
@@ -98,6 +98,15 @@ class MainScreen(Screen):
         self.detail.show_message(WELCOME, "Start here")
         self.search_input.focus()
         self.app.open_directory()  # after the first frame's content is in place
+
+    def on_key(self, event: Key) -> None:
+        """Letters typed while the app starts arrive before the search field exists and are
+        addressed to the screen; hand them to the field so nothing typed is lost."""
+        search = self.search_input
+        if event.is_printable and event.character and self.focused in (None, search):
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
 
     def selected_record(self) -> dict[str, Any] | None:
         """The record in the detail pane (what Ctrl+Y copies)."""
