@@ -190,7 +190,7 @@ HIDDEN = {"id", "added", "warnings", "notes", "source", "data"}
 
 def format_record(record: dict[str, Any], width: int = 80) -> str:
     """A record as aligned, wrapped text for the terminal."""
-    from .directory.cards import _phone
+    from .directory.cards import phone_dial
 
     width = min(width, 100)
     data = record["record"]
@@ -213,9 +213,8 @@ def format_record(record: dict[str, Any], width: int = 80) -> str:
         label = LABELS.get(field.name, field.name.replace("_", " ").capitalize())
         if field.name == "phones":
             for phone in record["record"]["phones"]:
-                detail = _phone(phone)
                 extra = f"  ({phone['label']})" if phone.get("label") else ""
-                add("Phone", detail["dial"] + extra)
+                add("Phone", phone_dial(phone) + extra)
         elif field.name == "address":
             add("Address", value.get("raw", ""))
         elif field.name == "location":

@@ -133,12 +133,15 @@ def text_card(record: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _phone(phone: dict[str, Any]) -> dict[str, Any]:
+def phone_dial(phone: dict[str, Any]) -> str:
+    """What to dial: the normalised number (the printed one if invalid), with its extension."""
     dial = phone.get("international") or phone["raw"]
-    if phone.get("ext"):
-        dial = f"{dial} ext. {phone['ext']}"
+    return f"{dial} ext. {phone['ext']}" if phone.get("ext") else dial
+
+
+def _phone(phone: dict[str, Any]) -> dict[str, Any]:
     return {"raw": phone["raw"], "e164": phone.get("e164"), "ext": phone.get("ext"),
-            "label": phone.get("label"), "dial": dial}
+            "label": phone.get("label"), "dial": phone_dial(phone)}
 
 
 def _first_title(items: list[dict] | None) -> str | None:

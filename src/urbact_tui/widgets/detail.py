@@ -21,6 +21,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..directory import schema
+from ..directory.cards import phone_dial
 from .results import KIND_STYLES, option_id, parse_option_id
 from .search_input import KIND_LABELS
 
@@ -48,9 +49,7 @@ SECTION_TITLES = {("network", "cities"): "Partner cities", ("document", "cities"
 
 def phone_text(phone: dict[str, Any]) -> str:
     """`+351 21 436 9000 ext. 1801 (switchboard)`; the printed form when it is not dialable."""
-    text = phone.get("international") or phone["raw"]
-    if phone.get("ext"):
-        text += f" ext. {phone['ext']}"
+    text = phone_dial(phone)
     if phone.get("label"):
         text += f" ({phone['label']})"
     if not phone.get("international"):
