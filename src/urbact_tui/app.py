@@ -276,9 +276,8 @@ class UrbactApp(App[int]):
             self.notify(f"{what}: on the system clipboard, and sent to the terminal (OSC 52).",
                         title="Copied")
         else:
-            self.notify(f"{what}: sent to the terminal clipboard (OSC 52). No system clipboard "
-                        f"is reachable here; if pasting gives nothing, your terminal does not "
-                        f"accept OSC 52 — {self.key_for('save-vcf')} saves a file instead.",
+            self.notify(f"{what}: sent to the terminal (OSC 52); no system clipboard here. "
+                        f"Paste gives nothing? {self.key_for('save-vcf')} saves a file.",
                         title="Copied to the terminal", timeout=8)
 
     def action_save_vcf(self) -> None:

@@ -60,7 +60,8 @@ async def test_ctrl_y_copies_a_contact_as_the_exact_vcard(app, directory):
         assert app.clipboard == expected
         message = notifications(app)[-1]
         assert "Martin Neubert as vCard" in message
-        assert "No system clipboard" in message and "OSC 52" in message
+        assert "no system clipboard" in message and "OSC 52" in message
+        assert "^s saves a file" in message
 
 
 async def test_copy_says_so_when_the_system_clipboard_was_reached(app, directory, monkeypatch):
