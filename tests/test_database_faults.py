@@ -215,7 +215,7 @@ def test_a_load_waits_for_another_load_then_gives_up_clearly(db, fresh):
     lock = db.parent / ".directory.db.lock"
     before = sha256(db)
     with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.lockf(handle, fcntl.LOCK_EX)  # what another load's process holds
         started = time.monotonic()
         result = cli("load", str(fresh[0]), "--db", str(db),
                      env={"URBACT_TUI_LOCK_TIMEOUT": "1"})
@@ -416,3 +416,62 @@ def test_a_build_that_runs_out_of_memory_or_loses_a_helper_is_reported(failure, 
         load(fresh[0], db)
     assert sha256(db) == before
     assert leftovers(db.parent) == []
+
+
+HOLD_AND_FORK = """
+import os, signal, sys, time
+from pathlib import Path
+from urbact_tui.directory.loader import _exclusive
+with _exclusive(Path(sys.argv[1])):
+    child = os.fork()
+    if child == 0:  # like a build helper: it inherits the open lock file
+        quiet = os.open(os.devnull, os.O_RDWR)
+        os.dup2(quiet, 1)  # but not the pipes the test reads to the end
+        os.dup2(quiet, 2)
+        time.sleep(60)
+        os._exit(0)
+    print(child, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_load_whose_helpers_live_on_does_not_block_the_next_load(db, fresh):
+    """Large loads fork helpers; if the load is killed they may outlive it holding the
+    lock file open.  The lock is the process's, so the next load still goes ahead."""
+    holder = subprocess.run([sys.executable, "-c", HOLD_AND_FORK, str(db)],
+                            capture_output=True, text=True, env=ENV, timeout=60)
+    assert holder.returncode == -signal.SIGKILL
+    helper = int(holder.stdout.split()[0])
+    try:
+        os.kill(helper, 0)  # the helper is still alive, the file still open in it
+        result = cli("load", str(fresh[0]), "--db", str(db), env={"URBACT_TUI_LOCK_TIMEOUT": "3"})
+        assert result.returncode == 0, result.stderr
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(helper, signal.SIGKILL)
+
+
+def test_two_loads_in_one_process_wait_for_each_other(db, fresh, monkeypatch):
+    """The app may load from a worker thread: threads of one process are kept apart too."""
+    import threading
+
+    from urbact_tui.directory import loader
+
+    monkeypatch.setenv("URBACT_TUI_LOCK_TIMEOUT", "0.5")
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with loader._exclusive(db):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(DirectoryError, match="another load of this database"):
+            load(fresh[0], db)
+    finally:
+        release.set()
+        holder.join()
+    load(fresh[0], db)  # and once the first is done, the next one goes ahead

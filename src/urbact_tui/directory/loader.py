@@ -535,48 +535,67 @@ def _json(value: Any) -> str | None:
 # --- locking and clean-up ----------------------------------------------------------
 
 
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
 def _exclusive(target: Path, report: Progress | None = None) -> Iterator[None]:
-    """Hold the target's lock file; a second load waits, then gives up clearly.
+    """Hold the target's lock; a second load waits, then gives up clearly.
 
+    Loads in other processes are kept out by a POSIX record lock (fcntl.lockf) on
+    a lock file beside the database, loads in other threads of this process by a
+    thread lock.  A record lock belongs to the process: the kernel drops it when
+    the load dies, even if forked helpers of that load live on with the file open
+    (an flock would stay held by them, and block every later load).
     The wait is LOCK_TIMEOUT_SECONDS, or $URBACT_TUI_LOCK_TIMEOUT seconds when set.
-    The kernel drops the lock when its holder dies, so a killed load never blocks.
     """
-    lock_path = target.parent / f".{target.name}.lock"
     try:
-        handle = open(lock_path, "a")
-    except OSError as exc:
-        raise DirectoryError(
-            f"cannot write in the database folder: {exc.strerror}", path=target.parent,
-            hint="check the folder is writable, or choose another place with --db") from None
-    with handle:
+        timeout = float(os.environ.get("URBACT_TUI_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS))
+    except ValueError:
+        timeout = LOCK_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
+    lock_path = target.parent / f".{target.name}.lock"
+    busy = DirectoryError("another load of this database is still running", path=target,
+                          hint="wait for it to finish, then run the load again")
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(str(lock_path.absolute()), threading.Lock())
+    if not thread_lock.acquire(blocking=False):
+        if report is not None:
+            report("waiting", 0, 1)
+        if not thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise busy
+    try:
         try:
-            timeout = float(os.environ.get("URBACT_TUI_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS))
-        except ValueError:
-            timeout = LOCK_TIMEOUT_SECONDS
-        deadline = time.monotonic() + timeout
-        waiting = False
-        while True:
+            handle = open(lock_path, "a")
+        except OSError as exc:
+            raise DirectoryError(
+                f"cannot write in the database folder: {exc.strerror}", path=target.parent,
+                hint="check the folder is writable, or choose another place with --db") from None
+        with handle:
+            waiting = False
+            while True:
+                try:
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EACCES, errno.EAGAIN):  # e.g. no locks on NFS
+                        raise DirectoryError(
+                            f"cannot lock the database: {exc.strerror}", path=target,
+                            hint="choose a place on a local disk with --db") from None
+                    if time.monotonic() > deadline:
+                        raise busy from None
+                    if not waiting and report is not None:
+                        report("waiting", 0, 1)  # for another load of the same database
+                        waiting = True
+                    time.sleep(0.1)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise DirectoryError(
-                        "another load of this database is still running", path=target,
-                        hint="wait for it to finish, then run the load again") from None
-                if not waiting and report is not None:
-                    report("waiting", 0, 1)  # for another load of the same database
-                    waiting = True
-                time.sleep(0.1)
-            except OSError as exc:  # e.g. a file system without locks
-                raise DirectoryError(
-                    f"cannot lock the database: {exc.strerror}", path=target,
-                    hint="choose a place on a local disk with --db") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    fcntl.lockf(handle, fcntl.LOCK_UN)
+    finally:
+        thread_lock.release()
 
 
 def _remove_stale_temporaries(target: Path) -> None:
