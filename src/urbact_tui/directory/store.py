@@ -263,18 +263,20 @@ def _rebuild_hint(source: str | None) -> str:
 
 def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None) -> Directory:
     """Open the database at `db_path`, building or refreshing it from its YAML first."""
-    from .loader import load  # only a build needs the YAML and phone libraries
-
     if not db_path.exists():
-        load(seed, db_path, progress)
-        return Directory(db_path)
+        return _rebuilt(seed, db_path, progress)
     directory = Directory(db_path)
-    source = directory.source
-    if _changed(source, directory.meta):
+    if _changed(directory.source, directory.meta):
         directory.close()
-        load(source, db_path, progress)
-        directory = Directory(db_path)
+        return _rebuilt(directory.source, db_path, progress)
     return directory
+
+
+def _rebuilt(source: Path, db_path: Path, progress: "Progress | None") -> Directory:
+    from .loader import load  # imported only to build: YAML and phone libraries cost ~130 ms
+
+    load(source, db_path, progress)
+    return Directory(db_path)
 
 
 def _changed(source: Path, meta: dict[str, str]) -> bool:
