@@ -169,6 +169,8 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
         checks = _phone_checks(items, cities, _previous_database(path), report, pool)
         conn = sqlite3.connect(path, isolation_level=None)
         try:
+            if total >= 20_000:   # big pages: about half the insert time of 4096 on 100k rows
+                conn.execute("PRAGMA page_size = 16384")   # (small directories stay small)
             conn.execute("PRAGMA journal_mode = OFF")   # a fresh temporary file: nothing to protect
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index creation sorts in memory
@@ -513,14 +515,19 @@ def _reusable_checks(previous: Path, wanted: set[tuple]) -> dict[tuple, tuple]:
                     "SELECT item_id, field, message FROM warnings WHERE kind = 'contact' "
                     "AND origin = 'check' AND field LIKE 'phones[%' ORDER BY rowid"):
                 warnings.setdefault((item_id, field), []).append(message)
-            for raw, code, name, e164, international, region, item_id, position in conn.execute(
-                    "SELECT p.raw, ci.country_code, ci.name, p.e164, p.international, p.region, "
-                    "p.item_id, p.position FROM contacts_phones p "
-                    "JOIN contacts c ON c.id = p.item_id LEFT JOIN cities ci ON ci.id = c.city"):
-                key = (raw, code, name)
-                if key in wanted and key not in found:
+            # three plain scans joined here: a SQL join reads the wide contact rows page by page
+            city_of = dict(conn.execute("SELECT id, city FROM contacts"))
+            place = {city_id: (code, name) for city_id, code, name in
+                     conn.execute("SELECT id, country_code, name FROM cities")}
+            nowhere = (None, None)
+            no_warnings: list[str] = []
+            for raw, e164, international, region, item_id, field in conn.execute(
+                    "SELECT raw, e164, international, region, item_id, "
+                    "'phones[' || position || ']' FROM contacts_phones"):
+                key = (raw, *place.get(city_of.get(item_id), nowhere))
+                if key in wanted:
                     found[key] = (e164, international, region,
-                                  warnings.get((item_id, f"phones[{position}]"), []))
+                                  warnings.get((item_id, field), no_warnings))
         finally:
             conn.close()
     except sqlite3.Error:
