@@ -91,6 +91,35 @@ LAST = [
     "Aydın", "Ó Briain", "Mac Cárthaigh", "Neubert", "van der Berg", "De Vries", "Jansen",
     "Peeters", "Claes", "Æbelø", "Strøm", "Lindqvist", "Öberg", "Åkesson", "Grünwald",
 ]
+# Synthetic surnames (roots × endings, several thousand) so the vocabulary of
+# names is as varied as a real directory's, which is what typo matching scans.
+ROOTS = [
+    "Kowal", "Nowak", "Wiśn", "Lewand", "Zieliń", "Szyman", "Dąbr", "Kozł", "Jankow", "Mazur",
+    "Krawc", "Piotrow", "Grabow", "Pawłow", "Michal", "Król", "Wieczor", "Jabłoń", "Wróbl",
+    "Fern", "Rodr", "Gonz", "Sánch", "Pér", "Martín", "Góm", "Díaz", "Herr", "Muñ", "Álvar",
+    "Romer", "Alons", "Gutiérr", "Navarr", "Torr", "Domíng", "Vázqu", "Ramír", "Serr", "Blanc",
+    "Suár", "Molin", "Ortega", "Delgad", "Castr", "Rubi", "Marín", "Núñ", "Iglesi", "Medin",
+    "Garrid", "Cortés", "Castill", "Lozan", "Guerr", "Priet", "Müll", "Schmid", "Schneid",
+    "Fisch", "Web", "Mey", "Wagn", "Beck", "Schulz", "Hoffm", "Schäf", "Koch", "Richt", "Klein",
+    "Wolf", "Schröd", "Neum", "Schwarz", "Zimmerm", "Braun", "Krüg", "Hartm", "Lang", "Werner",
+    "Krause", "Lehm", "Köhl", "Maier", "König", "Jør", "Søren", "Niel", "Hans", "Peder", "Ander",
+    "Christ", "Lars", "Rasmus", "Ols", "Thom", "Poul", "Johan", "Møll", "Morten", "Kristen",
+    "Jakob", "Mad", "Friis", "Dahl", "Lund", "Holm", "Strøm", "Bjørn", "Løv", "Berg", "Hauk",
+    "Sæth", "Solb", "Þórð", "Guðm", "Magnú", "Jóns", "Đur", "Petrov", "Jovan", "Nikol", "Marko",
+    "Stojan", "Popesc", "Ionesc", "Dumitr", "Stan", "Georgi", "Papad", "Nikolaid", "Dimitr",
+    "Novotn", "Svobod", "Dvořá", "Čern", "Procházk", "Kučer", "Veselý", "Horák", "Němec",
+    "Nagy", "Szab", "Horváth", "Kiss", "Molnár", "Varga", "Farkas", "Balog", "Papp", "Takács",
+    "Rossi", "Russo", "Ferrar", "Espos", "Bianch", "Roman", "Colomb", "Ricci", "Marin", "Greco",
+    "Bruno", "Gallo", "Conti", "Costa", "Giordan", "Mancin", "Lombard", "Moretti", "Barbier",
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefebvr", "Michel", "Garcia", "David", "Bertrand", "Roux",
+    "Virtan", "Korhon", "Mäkin", "Nieminen", "Mäkel", "Hämäläin", "Laine", "Heikkin", "Koskin",
+]
+ENDINGS = ["", "ski", "ska", "wicz", "czyk", "ez", "es", "er", "mann", "sen", "son", "dóttir",
+           "ović", "ić", "escu", "ou", "idis", "ak", "ová", "inen", "el", "ini", "etti", "ano",
+           "ière", "eau", "gaard", "strand", "ø", "ß"]
+SURNAMES = LAST + [root + ending for root in ROOTS for ending in ENDINGS]
+
 ROLES = [
     "Project coordinator", "Head of European affairs", "Urban planner", "Policy officer",
     "Deputy mayor for economic development", "Communication officer", "Local group coordinator",
@@ -173,7 +202,7 @@ def generate(n_contacts: int, path: Path, seed: int = SEED) -> None:
         kind = rng.choice(CONTACT_TYPES)
         org = rng.choice(ORG_PATTERNS).format(city=city_name)
         if kind == "person":
-            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST if rng.random() < 0.3 else SURNAMES)}"
         else:
             name = org if rng.random() < 0.5 else f"{rng.choice(THEMES)} office, {city_name}"
         cid = f"{slug(name)[:24].strip('-')}-{i}"
