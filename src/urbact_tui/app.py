@@ -21,7 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from . import clipboard
+from . import clipboard, textual_fixes
 from .directory import cards
 from .directory.errors import DirectoryError
 from .paths import bundled_seed
@@ -31,6 +31,8 @@ from .screens.main import MainScreen
 from .screens.palette import DirectoryCommands
 from .screens.timeline import TimelineList, TimelineScreen
 from .widgets.search_input import KIND_PLURALS
+
+textual_fixes.apply()
 
 FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
 EXIT_OK, EXIT_DATA_ERROR = 0, 2

@@ -336,11 +336,11 @@ Enter opens the highlighted link, Escape goes back.
         self._step(-1)
 
     def action_page_down(self) -> None:
-        self.scroll_page_down(animate=False, immediate=True)
+        self.scroll_page_down(animate=False)
         self._rehighlight(1)
 
     def action_page_up(self) -> None:
-        self.scroll_page_up(animate=False, immediate=True)
+        self.scroll_page_up(animate=False)
         self._rehighlight(-1)
 
     def action_first(self) -> None:
