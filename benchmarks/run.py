@@ -192,15 +192,18 @@ def measure_cli(db: Path, queries: list[str], runs: int = 3) -> dict:
     return {"p50": pct(times, 50), "max": max(times)}
 
 
-def measure_imports() -> dict:
-    """Which heavy modules a `search` process imports (must be none of these)."""
-    code = ("import sys, runpy; sys.argv=['urbact-tui','search','--help'];\n"
-            "from urbact_tui import cli\n"
-            "from urbact_tui.directory import store, search\n"
-            "heavy=[m for m in ('textual','sqlite_utils','yaml','yaml_rs','phonenumbers','rapidfuzz')"
-            " if m in sys.modules]; print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
-    return {"heavy_imports_on_search_path": out or "none"}
+def measure_imports(db: Path) -> dict:
+    """Which heavy modules `search`, `show` and `card` import (must be none of these)."""
+    import re
+    heavy = ("textual", "sqlite_utils", "yaml", "yaml_rs", "phonenumbers")
+    found = set()
+    for command in (["search", "loule"], ["show", "city", "loule"], ["card", "city", "loule"]):
+        log = subprocess.run([sys.executable, "-X", "importtime", "-m", "urbact_tui", *command,
+                              "--db", str(db)], capture_output=True, text=True).stderr
+        found |= {m for m in re.findall(r"\|\s+([\w.]+)$", log, re.MULTILINE)
+                  if m.split(".")[0] in heavy}
+    return {"heavy_imports_on_search_path": ", ".join(sorted({m.split(".")[0] for m in found}))
+            or "none"}
 
 
 def measure_app(db: Path, queries: list[str]) -> dict:
@@ -328,7 +331,7 @@ def report(size: str, r: dict) -> None:
               f"  fzf p50 / our whole-process search p50: {fzf['p50'] / r['cli']['p50']:.2f}x")
     if "error" in r.get("app", {}):
         print(f"  app: {r['app']['error']}")
-    print(f"  heavy imports on the search path: {r['imports']['heavy_imports_on_search_path']}")
+    print(f"  heavy imports of search/show/card: {r['imports']['heavy_imports_on_search_path']}")
     print(f"  top hits: " + "; ".join(f"{q!r} -> {t[0] if t else None}" for q, t in r["in_process"]["top"].items()))
 
 
@@ -365,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{size}] --stdin search …", file=sys.stderr)
         r["stdin"] = measure_stdin(db, queries)
         r["rss_mb"] = measure_rss(db, queries)
-        r["imports"] = measure_imports()
+        r["imports"] = measure_imports(db)
         if "cli" not in skip:
             print(f"[{size}] whole-process search …", file=sys.stderr)
             r["cli"] = measure_cli(db, queries)
