@@ -11,7 +11,9 @@ the directory is open and the first results are on screen (the search field
 answers).  Times are seconds since the process started (the parent adds the
 spawn time it measures itself).  For keystrokes, each letter is pressed into the
 focused search field and the clock stops when the results for the new text
-are shown and the screen has been redrawn (the message queue is idle again).
+are shown and the next screen update (compositor refresh) after them has run.
+The key is posted as the terminal driver posts it, not with `pilot.press`,
+whose idle-waiting sleeps (20 ms steps) would be counted otherwise.
 """
 
 from __future__ import annotations
@@ -72,6 +74,16 @@ async def probe(mode: str, db: Path, queries: list[str]) -> None:
         if original is None:
             emit({"error": "the main screen has no _show_hits to observe"})
             return
+        from textual import events
+
+        refreshed: list[float] = []
+        compositor_refresh = screen._compositor_refresh
+
+        def record_refresh() -> None:  # wraps Screen._compositor_refresh (a screen update)
+            compositor_refresh()
+            refreshed.append(time.perf_counter())
+
+        screen._compositor_refresh = record_refresh
         latencies: list[float] = []
         for query in queries:
             search = app.screen.query_one("#search")
@@ -79,16 +91,24 @@ async def probe(mode: str, db: Path, queries: list[str]) -> None:
             await _wait(lambda: shown and shown[-1][0] == "", timeout=10)
             await pilot.pause()
             search.focus()
+            await pilot.pause()
             typed = ""
             for char in query:
                 typed += char
                 key = "space" if char == " " else char
                 start = time.perf_counter()
-                await pilot.press(key)
-                ok = await _wait(lambda: shown and shown[-1][0] == typed, timeout=10, step=0.0002)
-                await pilot.pause()   # let the screen redraw with the new results
+                # the key event as the terminal driver would post it (pilot.press would
+                # add its own idle-waiting sleeps to the measurement)
+                app._driver.send_message(events.Key(key, char))
+                ok = await _wait(lambda: shown and shown[-1][0] == typed, timeout=10,
+                                 step=0.0002)
                 if ok:
-                    latencies.append((time.perf_counter() - start) * 1000)
+                    results_at = shown[-1][1]
+                    drawn = await _wait(lambda: refreshed and refreshed[-1] >= results_at,
+                                        timeout=5, step=0.0002)
+                    if drawn:
+                        latencies.append((refreshed[-1] - start) * 1000)
+                await pilot.pause()   # settle before the next key (not timed)
         emit({"keystrokes_ms": latencies})
 
 
