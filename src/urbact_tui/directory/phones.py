@@ -30,7 +30,7 @@ class NormalisedPhone:
 def normalise(raw: str, city_country: str | None = None, city_name: str | None = None) -> NormalisedPhone:
     """Parse `raw` (as printed) for the city's country; explain anything odd."""
     warnings: list[str] = []
-    number = _parse(raw, city_country)
+    number, valid = _parse(raw, city_country)
     if number is None:
         return NormalisedPhone(raw, None, None, None,
                                [f"{raw!r} could not be read as a phone number"])
@@ -38,7 +38,6 @@ def normalise(raw: str, city_country: str | None = None, city_name: str | None =
         warnings.append(f"{raw!r} holds more than one number; only the first is dialable as written")
     region = phonenumbers.region_code_for_number(number)
     country_code = number.country_code
-    valid = phonenumbers.is_valid_number(number)
     digits_after_code = _digits_after_country_code(raw, country_code)
     if digits_after_code.startswith("0") and not number.italian_leading_zero:
         dial = (phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL) if valid
@@ -60,18 +59,27 @@ def normalise(raw: str, city_country: str | None = None, city_name: str | None =
     )
 
 
-def _parse(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+MAX_DIGITS = 15
+"""E.164 numbers have at most 15 digits; more in one printed value means several numbers."""
+
+
+def _parse(raw: str, region: str | None) -> tuple[phonenumbers.PhoneNumber | None, bool]:
+    """The number and whether it is valid.  The slow matcher (which finds the first of
+    several numbers in one text) runs only when the text cannot be one number."""
     region = region.upper() if region else None
     try:
         number = phonenumbers.parse(raw, region)
-        if phonenumbers.is_valid_number(number):
-            return number
     except phonenumbers.NumberParseException:
         number = None
-    matches = list(phonenumbers.PhoneNumberMatcher(raw, region or "ZZ", leniency=phonenumbers.Leniency.POSSIBLE))
+    if number is not None and phonenumbers.is_valid_number(number):
+        return number, True
+    if number is not None and sum(c.isdigit() for c in raw) <= MAX_DIGITS:
+        return number, False  # one number, invalid as printed: keep it and say so
+    matches = list(phonenumbers.PhoneNumberMatcher(raw, region or "ZZ",
+                                                   leniency=phonenumbers.Leniency.POSSIBLE))
     if matches:
-        return matches[0].number
-    return number
+        return matches[0].number, phonenumbers.is_valid_number(matches[0].number)
+    return number, False
 
 
 def _matched_text_is_partial(raw: str, number: phonenumbers.PhoneNumber, region: str | None) -> bool:
