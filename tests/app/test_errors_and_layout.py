@@ -33,16 +33,22 @@ def corrupt_copy(built_db: Path, target: Path) -> Path:
     return target
 
 
+async def error_screen_text(pilot, error: DirectoryError) -> str:
+    """The error screen's text, after checking it is up and shows `error` word for word."""
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ErrorScreen)
+    text = screen_text(pilot.app)
+    assert error.render() in text
+    return text
+
+
 async def test_a_corrupt_database_shows_the_error_and_rebuilds_from_the_seed(tmp_path, built_db):
     db = corrupt_copy(built_db, tmp_path / "broken.db")
     with pytest.raises(DirectoryError) as raised:
         open_directory(db, bundled_seed())
     app = UrbactApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)
-        text = screen_text(app)
-        assert raised.value.render() in text
+        text = await error_screen_text(pilot, raised.value)
         assert str(db) in text and "Rebuild" in text
         await pilot.press("enter")  # the focused button: rebuild
         await settle(pilot)
@@ -76,10 +82,7 @@ async def test_invalid_yaml_shows_where_and_quitting_returns_2(tmp_path):
         open_directory(db, bundled_seed())
     app = UrbactApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)
-        shown = screen_text(app)
-        assert raised.value.render() in shown
+        shown = await error_screen_text(pilot, raised.value)
         assert "line" in shown and "Loule Bad" in shown
         await pilot.press("q")
     assert app.return_code == 2
