@@ -66,7 +66,13 @@ def test_show_human_output_has_the_phone_and_links(run_cli):
     assert result.returncode == 0
     assert "+351 289 400 600" in result.stdout
     assert "Loulé" in result.stdout
-    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+
+
+def test_show_wraps_long_text_to_80_columns(run_cli):
+    result = run_cli("show", "network", "in-focus")
+    lines = result.stdout.splitlines()
+    assert any("smart specialisation" in line for line in lines)
+    assert max(len(line) for line in lines) <= 80
 
 
 def test_show_unknown_id_exits_1(run_cli):

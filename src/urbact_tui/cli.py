@@ -104,7 +104,7 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(record)
     else:
-        print(format_record(record, _width()))
+        print(format_record(record, _width() if sys.stdout.isatty() else 80))
     return EXIT_OK
 
 
