@@ -19,7 +19,6 @@ import os
 import sqlite3
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -28,6 +27,7 @@ from .entries import build_entries
 from .errors import DirectoryError
 from .phones import normalise
 from .search import build_index
+from .store import read_only_uri
 from .validate import validate
 from .yamlfile import parse, read_text
 
@@ -63,7 +63,7 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
         _remove_stale_temporaries(target)
         try:
             with _cyclic_gc_paused():
-                _build(temporary, items, source, digest, report)
+                _build(temporary, target, items, source, digest, report)
             _sync(temporary)  # the data is on disk before the name points at it
             os.replace(temporary, target)
             _sync(target.parent)
@@ -122,8 +122,7 @@ def _foreign_tables(target: Path) -> bool:
     """A readable SQLite file with tables, none of them ours.  (A damaged database of
     ours cannot be read: it may be rebuilt.)"""
     try:
-        uri = "file:" + urllib.parse.quote(str(target.absolute())) + "?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1)) as conn:
+        with contextlib.closing(sqlite3.connect(read_only_uri(target), uri=True, timeout=1)) as conn:
             tables = {row[0] for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.Error:
@@ -149,9 +148,10 @@ def _sync(path: Path) -> None:
 # --- building -------------------------------------------------------------------
 
 
-def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
+def _build(path: Path, replacing: Path, items: dict[str, list[dict]], source: Path, digest: str,
            report: Progress) -> None:
-    """Write every table, the entries and the search index into a fresh database file.
+    """Write every table, the entries and the search index into a fresh database file
+    `path`, which will replace the database `replacing` (if there is one).
 
     sqlite-utils creates the tables (types, keys, foreign keys from the
     schema); the rows go in with plain `executemany` inside one transaction
@@ -169,7 +169,8 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     pool = _helper_pool(total)   # spare cores, when that is safe (see _helper_pool)
     try:
         indexing = _start_indexing(items, pool)   # forks before any connection is open
-        checks = _phone_checks(items, cities, _previous_database(path), report, pool)
+        previous = replacing if replacing.is_file() else None
+        checks = _phone_checks(items, cities, previous, report, pool)
         conn = sqlite3.connect(path, isolation_level=None)
         try:
             if total >= 20_000:   # big pages: about half the insert time of 4096 on 100k rows
@@ -464,12 +465,14 @@ def _phone_key(raw: str, contact: dict, cities: dict[str, dict]) -> tuple:
     return raw, city.get("country_code"), city.get("name")
 
 
+def _check_phone(key: tuple) -> tuple:
+    """(raw, country code, city name) → (e164, international, region, warnings)."""
+    checked = normalise(*key)
+    return checked.e164, checked.international, checked.region, checked.warnings
+
+
 def _phone_job(keys: list[tuple]) -> list[tuple]:
-    results = []
-    for key in keys:
-        checked = normalise(*key)
-        results.append((checked.e164, checked.international, checked.region, checked.warnings))
-    return results
+    return [_check_phone(key) for key in keys]
 
 
 def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previous: Path | None,
@@ -496,8 +499,7 @@ def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previou
         except RuntimeError:
             missing, helped = helped + missing, []
     for done, key in enumerate(missing, 1):
-        checked = normalise(*key)
-        checks[key] = (checked.e164, checked.international, checked.region, checked.warnings)
+        checks[key] = _check_phone(key)
         if done % 2000 == 0:
             report("checking phones", done, len(missing))
     if helped:
@@ -509,23 +511,13 @@ def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previou
     return checks
 
 
-def _previous_database(temporary: Path) -> Path | None:
-    """The database this build will replace (load() builds `.NAME.PID.tmp` beside it)."""
-    name = Path(temporary).name
-    parts = name.split(".")
-    if len(parts) < 4 or not name.startswith(".") or parts[-1] != "tmp" or not parts[-2].isdigit():
-        return None
-    target = Path(temporary).parent / ".".join(parts[1:-2])
-    return target if target.is_file() else None
-
-
 def _reusable_checks(previous: Path, wanted: set[tuple]) -> dict[tuple, tuple]:
     """Phone checks stored in the previous database, for the numbers still wanted."""
     import phonenumbers
 
     found: dict[tuple, tuple] = {}
     try:
-        conn = sqlite3.connect(f"file:{previous}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(previous), uri=True)
         try:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             if meta.get("phonenumbers_version") != phonenumbers.__version__:
@@ -553,10 +545,6 @@ def _reusable_checks(previous: Path, wanted: set[tuple]) -> dict[tuple, tuple]:
     except sqlite3.Error:
         return {}  # not a database of ours, or damaged: check every number afresh
     return found
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 # --- locking and clean-up ----------------------------------------------------------

@@ -45,6 +45,12 @@ class Summary:
         return {"kind": self.kind, "id": self.id, "title": self.title, "subtitle": self.subtitle}
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens `path` read-only.  A URI, so that mode=ro holds; the path
+    is quoted, so a '?', '#' or '%' in it is part of the name, not of the URI."""
+    return "file:" + urllib.parse.quote(str(Path(path).absolute())) + "?mode=ro"
+
+
 class Directory:
     """An open directory database (read-only)."""
 
@@ -57,10 +63,7 @@ class Directory:
                 hint="run `urbact-tui load` to build it" if not self.path.is_dir()
                 else "give the path of a database file with --db, e.g. --db ~/directory.db")
         try:
-            # A URI, so that mode=ro holds; the path is quoted (a '?' or '#' in it is not
-            # a URI delimiter here).
-            uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro"
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False,
+            self._conn = sqlite3.connect(read_only_uri(self.path), uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
             self.meta = {str(k): str(v) for k, v in
                          self._conn.execute("SELECT key, value FROM meta")}
