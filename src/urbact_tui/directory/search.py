@@ -373,11 +373,7 @@ class SearchIndex:
         if previous is not None and previous.containing is not None \
                 and len(previous.containing) <= NARROW_LIMIT:
             pool = previous.containing
-            text = "\n" + "\n".join(self.word(int(i)) for i in pool) + "\n"
-            lengths = np.fromiter((len(self.word(int(i))) + 1 for i in pool), dtype=np.int64,
-                                  count=len(pool))
-            pool_starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(pool) \
-                else np.zeros(0, np.int64)
+            pool_starts, text = _joined([self.word(int(i)) for i in pool])
         elif _HAS_DIGIT.search(term) is None:
             pool, pool_starts, text = self._letters()
         else:
@@ -397,11 +393,7 @@ class SearchIndex:
         """The words with letters in them, joined for regex scans (built on first use)."""
         if self._letter_words is None:
             ids = np.flatnonzero(self._makeup != DIGITS)
-            words = [self.word(int(i)) for i in ids]
-            lengths = np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
-            starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(words) \
-                else np.zeros(0, np.int64)
-            self._letter_words = (ids, starts, "\n" + "\n".join(words) + "\n")
+            self._letter_words = (ids, *_joined([self.word(int(i)) for i in ids]))
         return self._letter_words
 
     def _fuzzy(self, term: str) -> Iterable[tuple[int, str, float]]:
@@ -473,6 +465,14 @@ class SearchIndex:
         return [Hit(k, i, t, s, 0.0) for k, i, t, s in rows]
 
 
+def _joined(words: list[str]) -> tuple[np.ndarray, str]:
+    """`words` as one newline-separated text for regex scans, and where each word starts."""
+    lengths = np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
+    starts = np.concatenate(([1], 1 + np.cumsum(lengths)[:-1])) if len(words) \
+        else np.zeros(0, np.int64)
+    return starts, "\n" + "\n".join(words) + "\n"
+
+
 def _unique(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (np.unique's first call costs ~25 ms of lazy imports)."""
     if len(values) < 2:
@@ -530,8 +530,3 @@ class Highlighter:
                 merged.append((start, end))
         self._seen[text] = merged
         return list(merged)
-
-
-def highlight(text: str, matches: Sequence[_TermMatch]) -> list[tuple[int, int]]:
-    """Spans of `text` (original characters) that the query words matched."""
-    return Highlighter(matches).spans(text)
