@@ -208,7 +208,7 @@ def format_record(record: dict[str, Any], width: int = 80) -> str:
 
     for field in kind.fields:
         value = data.get(field.name)
-        if value in (None, [], {}) or field.name in HIDDEN or _is_reference(field):
+        if value in (None, [], {}) or field.name in HIDDEN or field.target_kind:
             continue
         label = LABELS.get(field.name, field.name.replace("_", " ").capitalize())
         if field.name == "phones":
@@ -248,12 +248,6 @@ def format_record(record: dict[str, Any], width: int = 80) -> str:
             lines.extend(textwrap.wrap(warning["message"], width - 4, initial_indent="  ! ",
                                        subsequent_indent="    "))
     return "\n".join(lines)
-
-
-def _is_reference(field: schema.Field) -> bool:
-    ftype = field.type
-    return isinstance(ftype, schema.Ref) or (
-        isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref))
 
 
 # --- argument parsing ---------------------------------------------------------------

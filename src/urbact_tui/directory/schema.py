@@ -102,6 +102,15 @@ class Field:
     doc: str
     required: bool = False
 
+    @property
+    def target_kind(self) -> str | None:
+        """The kind this field refers to by id (a Ref or a list of them), else None."""
+        if isinstance(self.type, Ref):
+            return self.type.kind
+        if isinstance(self.type, ListOf) and isinstance(self.type.item, Ref):
+            return self.type.item.kind
+        return None
+
 
 # --- shared pieces -----------------------------------------------------------
 

@@ -178,7 +178,7 @@ class Directory:
         """Outgoing references (by field name), then incoming ones (by kind), schema-driven."""
         links: dict[str, list[Summary]] = {}
         for field in kind.fields:
-            target = _target_kind(field)
+            target = field.target_kind
             if target is None:
                 continue
             values = record.get(field.name)
@@ -186,7 +186,7 @@ class Directory:
             links[field.name] = [s for s in (self.summary(target, i) for i in ids) if s]
         for other in schema.KINDS:
             for field in other.fields:
-                if _target_kind(field) != kind.name:
+                if field.target_kind != kind.name:
                     continue
                 ids = self._referencing(other, field, item_id)
                 found = links.setdefault(other.plural, [])
@@ -228,14 +228,6 @@ class Directory:
                 "inferred": sorted((meeting.get("added") or {}).keys()),
             })
         return timeline
-
-
-def _target_kind(field: schema.Field) -> str | None:
-    if isinstance(field.type, schema.Ref):
-        return field.type.kind
-    if isinstance(field.type, schema.ListOf) and isinstance(field.type.item, schema.Ref):
-        return field.type.item.kind
-    return None
 
 
 def damaged(path: Path, exc: Exception | str) -> DirectoryError:

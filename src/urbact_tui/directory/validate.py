@@ -249,13 +249,8 @@ def _check_value(ftype: schema.FieldType, value: Any, keys: Path_, kind: schema.
 
 def _reference_fields(kind: schema.Kind) -> tuple[tuple[str, bool, str], ...]:
     """(field name, is a list, target kind) for each field of `kind` that holds ids."""
-    found = []
-    for field in kind.fields:
-        if isinstance(field.type, schema.Ref):
-            found.append((field.name, False, field.type.kind))
-        elif isinstance(field.type, schema.ListOf) and isinstance(field.type.item, schema.Ref):
-            found.append((field.name, True, field.type.item.kind))
-    return tuple(found)
+    return tuple((field.name, isinstance(field.type, schema.ListOf), field.target_kind)
+                 for field in kind.fields if field.target_kind is not None)
 
 
 _REFERENCES = {kind.name: _reference_fields(kind) for kind in schema.KINDS}

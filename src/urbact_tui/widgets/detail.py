@@ -73,8 +73,8 @@ def field_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
         value = data.get(name)
         if value in (None, "", [], {}) or name in SKIPPED or name in LONG_TEXT:
             continue
-        if _is_reference(field):
-            continue
+        if field.target_kind:
+            continue  # linked records have their own sections
         label = LABELS.get(name, name.replace("_", " ").capitalize())
         if name == "phones":
             rows += [("Phone", phone_text(p)) for p in value]
@@ -98,12 +98,6 @@ def field_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             rows.append((label, str(value)))
     return rows
-
-
-def _is_reference(field: schema.Field) -> bool:
-    ftype = field.type
-    return isinstance(ftype, schema.Ref) or (
-        isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref))
 
 
 def _grid(rows: Iterable[tuple[str, str]], label_style: str = "dim", value_style: str = "") -> Table:
