@@ -87,19 +87,26 @@ def test_plain_exclamation_marks_and_safe_tags_are_fine(tmp_path):
 
 def test_cli_refuses_an_os_system_tag_and_the_command_never_runs(seed_db, tmp_path):
     marker = tmp_path / "ran"
-    source = tmp_path / "evil.yaml"
-    source.write_text(payload("apply", marker), encoding="utf-8")
+    result = load_refused(payload("apply", marker), tmp_path, seed_db)
+    assert "!!python/object/apply:os.system' is not allowed" in result.stderr
+    assert not marker.exists()
+
+
+def load_refused(text: str, tmp_path: Path, seed_db: Path) -> subprocess.CompletedProcess:
+    """`urbact-tui load` of `text` over a copy of the seed database: refused with exit 2,
+    no traceback, and the database byte-for-byte unchanged."""
+    source = tmp_path / "refused.yaml"
+    source.write_text(text, encoding="utf-8")
     db = tmp_path / "directory.db"
     db.write_bytes(seed_db.read_bytes())
     before = db.read_bytes()
     result = subprocess.run([sys.executable, "-m", "urbact_tui", "load", str(source),
                              "--db", str(db)], capture_output=True, text=True, env=CLEAN_ENV,
                             timeout=60)
-    assert result.returncode == 2
-    assert "!!python/object/apply:os.system' is not allowed" in result.stderr
+    assert result.returncode == 2, (result.returncode, result.stderr[-500:])
     assert "Traceback" not in result.stderr
-    assert not marker.exists()
     assert db.read_bytes() == before
+    return result
 
 
 # --- alias bombs ---------------------------------------------------------------------
@@ -182,18 +189,8 @@ DEEP = {
 @pytest.mark.parametrize("name", sorted(DEEP))
 def test_deep_nesting_is_refused_without_crashing_the_cli(name, tmp_path, seed_db):
     """yaml-rs overflows its stack (SIGSEGV) on deep block nesting: a pre-check refuses it."""
-    source = tmp_path / "deep.yaml"
-    source.write_text(DEEP[name], encoding="utf-8")
-    db = tmp_path / "directory.db"
-    db.write_bytes(seed_db.read_bytes())
-    before = db.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "urbact_tui", "load", str(source),
-                             "--db", str(db)], capture_output=True, text=True, env=CLEAN_ENV,
-                            timeout=60)
-    assert result.returncode == 2, (result.returncode, result.stderr[-500:])
+    result = load_refused(DEEP[name], tmp_path, seed_db)
     assert "nested far too deeply" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert db.read_bytes() == before
 
 
 def test_the_deepest_accepted_nesting_parses_in_a_small_thread_stack(tmp_path):
