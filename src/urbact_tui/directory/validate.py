@@ -124,7 +124,16 @@ def _check_top_level(data: Any, problems: list[Problem]) -> dict[str, list]:
 
 def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set[str]:
     seen: dict[str, int] = {}
+    fields = _ALL_FIELDS[kind.name]
+    fields_ok = _fast_check(fields)
+    match_id = schema.ID_PATTERN.match
     for index, item in enumerate(items):
+        if item.__class__ is dict:  # the fast path: a well-formed item, checked without detail
+            item_id = item.get("id")
+            if item_id.__class__ is str and item_id not in seen and match_id(item_id) \
+                    and fields_ok(item):
+                seen[item_id] = index
+                continue
         keys: Path_ = (kind.plural, index)
         if not isinstance(item, dict):
             problems.append(Problem(keys, f"each {kind.name} must be a mapping, not {_describe_value(item)}",
@@ -150,8 +159,90 @@ def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set
             ))
         else:
             seen[item_id] = index
-        _check_fields(_ALL_FIELDS[kind.name], item, keys, kind, label, "", problems)
+        _check_fields(fields, item, keys, kind, label, "", problems)
     return set(seen)
+
+
+# --- the fast path ---------------------------------------------------------------
+# A checker per field list answers only "is this surely fine?".  True means the
+# detailed checks below would find nothing; False (or any doubt) sends the item
+# to them, so every message, and the order of the problems, comes from one place.
+
+_FAST: dict[int, tuple] = {}
+_UNKNOWN = object()
+
+
+def _fast_check(fields: tuple[schema.Field, ...]) -> Callable[[dict], bool]:
+    cached = _FAST.get(id(fields))
+    if cached is not None and cached[1] is fields:
+        return cached[0]
+    known, plain, required, _ = _plan(fields)
+    checkers: dict[str, Any] = {name: (None if name == "id" else _fast_value(field.type))
+                                for name, field in known.items()}
+    checker_for = checkers.get
+    required_names = tuple(field.name for field in required)
+
+    def fields_ok(mapping: dict) -> bool:
+        for name, value in mapping.items():
+            if value.__class__ is str and name in plain:
+                continue
+            check = checker_for(name, _UNKNOWN)
+            if check is _UNKNOWN:
+                return False
+            if check is not None and value is not None and not check(value):
+                return False
+        for name in required_names:
+            value = mapping.get(name)
+            if value.__class__ is str:
+                if not value:
+                    return False
+            elif value is None or not _present(value):
+                return False
+        return True
+
+    _FAST[id(fields)] = (fields_ok, fields)
+    return fields_ok
+
+
+def _present(value: Any) -> bool:
+    """A required value that the detailed check does not call missing."""
+    try:
+        return value not in (None, "")
+    except Exception:  # noqa: BLE001 - let the detailed check decide
+        return False
+
+
+def _fast_value(ftype: schema.FieldType) -> Callable[[Any], bool] | None:
+    """A test for one non-empty value of the type, or None when no value needs one."""
+    if isinstance(ftype, (schema.Text, schema.Ref)):
+        choices = frozenset(ftype.choices) if isinstance(ftype, schema.Text) else frozenset()
+        if choices:
+            return lambda value: value.__class__ is str and value in choices
+        return lambda value: value.__class__ is str
+    if isinstance(ftype, (schema.Integer, schema.Number)):
+        low, high = ftype.minimum, ftype.maximum
+        floats = isinstance(ftype, schema.Number)
+
+        def number_ok(value: Any) -> bool:
+            if value.__class__ is not int and not (
+                    floats and value.__class__ is float and math.isfinite(value)):
+                return False
+            return (low is None or value >= low) and (high is None or value <= high)
+        return number_ok
+    if isinstance(ftype, schema.ListOf):
+        element_ok = _fast_value(ftype.item)
+        if ftype.item.__class__ is schema.Text and not ftype.item.choices:
+            return lambda value: value.__class__ is list and all(
+                element.__class__ is str or element is None for element in value)
+        return lambda value: value.__class__ is list and all(
+            element is None or element_ok(element) for element in value)
+    if isinstance(ftype, schema.Record):
+        record_ok = _fast_check(ftype.fields)
+        return lambda value: value.__class__ is dict and record_ok(value)
+    if isinstance(ftype, schema.TextMap):
+        return lambda value: value.__class__ is dict and all(
+            key.__class__ is str and text.__class__ is str for key, text in value.items())
+    return lambda value: False  # a type this path does not know: check it in detail
 
 
 _PLANS: dict[int, tuple] = {}
