@@ -1,0 +1,134 @@
+"""Large loads run helper processes (forked after parsing): one builds the search
+index, one checks phone numbers.  Whatever they do, the database must be the one
+a load without helpers builds, and a bad file must fail with the same message.
+
+The helpers only start in a single-threaded process with a large directory, so
+each load here runs in a fresh interpreter with the size threshold lowered.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from urbact_tui.paths import bundled_seed
+
+ENV = {**{k: v for k, v in os.environ.items() if k != "URBACT_TUI_DB"},
+       "PYTHONIOENCODING": "utf-8"}
+
+LOAD = """
+import os, sys
+from pathlib import Path
+from urbact_tui.directory import loader
+from urbact_tui.directory.errors import DirectoryError
+mode, source, db = sys.argv[1:4]
+loader.HELPERS_FROM = 10**9 if mode == "alone" else 1
+if mode == "dying":  # every helper dies before it answers: the load does their work
+    parent = os.getpid()
+    def dies(real):
+        def job(*args):
+            if os.getpid() != parent:
+                os._exit(3)
+            return real(*args)
+        return job
+    loader._index_job = dies(loader._index_job)
+    loader._phone_job = dies(loader._phone_job)
+if mode == "half":  # this process checks most numbers itself
+    loader.MAIN_PHONE_SHARE = 0.9
+def children_left():
+    try:
+        return os.waitpid(-1, os.WNOHANG) is not None
+    except ChildProcessError:
+        return False
+try:
+    loader.load(Path(source), Path(db))
+except DirectoryError as exc:
+    print(exc)
+    print("children left:", children_left(), file=sys.stderr)
+    sys.exit(2)
+print("children left:", children_left())
+"""
+
+
+def run_load(mode: str, source: Path, db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", LOAD, mode, str(source), str(db)],
+                          capture_output=True, text=True, encoding="utf-8", env=ENV, timeout=120)
+
+
+def contents(db: Path) -> dict[str, list]:
+    """Every table's rows in rowid order (meta without the build's time and place)."""
+    with sqlite3.connect(db) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        out = {"schema": conn.execute(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()}
+        for table in tables:
+            rows = conn.execute(f"SELECT * FROM [{table}] ORDER BY rowid").fetchall()
+            if table == "meta":
+                rows = [r for r in rows if r[0] not in ("built_at", "source_path",
+                                                        "source_mtime_ns")]
+            out[table] = rows
+    conn.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory) -> dict[str, list]:
+    db = tmp_path_factory.mktemp("alone") / "directory.db"
+    result = run_load("alone", bundled_seed(), db)
+    assert result.returncode == 0, result.stderr
+    return contents(db)
+
+
+@pytest.mark.parametrize("mode", ["helpers", "dying", "half"])
+def test_helpers_build_the_same_database_first_and_on_reload(mode, alone, tmp_path):
+    db = tmp_path / "directory.db"
+    for _ in ("first load", "reload"):  # a reload reuses the old database's phone checks
+        result = run_load(mode, bundled_seed(), db)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "children left: False" in result.stdout
+        assert contents(db) == alone
+
+
+def test_a_reload_after_an_edit_checks_the_new_numbers(alone, tmp_path):
+    """The helper reuses what the old database knows; edited numbers are checked anew."""
+    db = tmp_path / "directory.db"
+    source = tmp_path / "seed.yaml"
+    text = bundled_seed().read_text(encoding="utf-8")
+    edited = text.replace('raw: "+', 'raw: "+ ', 3)
+    assert edited != text
+    source.write_text(edited, encoding="utf-8")
+    expected = tmp_path / "expected.db"
+    assert run_load("alone", source, expected).returncode == 0
+    assert run_load("helpers", bundled_seed(), db).returncode == 0
+    result = run_load("helpers", source, db)
+    assert result.returncode == 0, result.stderr
+    assert contents(db)["contacts_phones"] == contents(expected)["contacts_phones"]
+    assert contents(db)["warnings"] == contents(expected)["warnings"]
+
+
+@pytest.mark.parametrize("damage", [
+    ("  - id: loule\n", "  - id: Loule\n"),          # caught by validation
+    ("cities:\n", "cities:\n  - 7\n"),                # an item that is not a mapping
+    ("contacts:\n", "contacts:\n  - id: x\n    phones: [1]\n"),  # phones the helper cannot read
+    ("cities:\n", "cities: 3\nextra:\n"),             # no lists at all
+])
+def test_a_bad_file_fails_the_same_with_helpers_and_leaves_none_running(damage, tmp_path):
+    source = tmp_path / "bad.yaml"
+    text = bundled_seed().read_text(encoding="utf-8")
+    assert damage[0] in text
+    source.write_text(text.replace(damage[0], damage[1], 1), encoding="utf-8")
+    alone_db, helped_db = tmp_path / "alone.db", tmp_path / "helped.db"
+    expected = run_load("alone", source, alone_db)
+    result = run_load("helpers", source, helped_db)
+    assert expected.returncode == 2, expected.stderr
+    assert (result.returncode, result.stdout, result.stderr) == \
+        (expected.returncode, expected.stdout, expected.stderr)
+    assert not helped_db.exists()
+    assert "children left: False" in result.stderr  # the helpers were stopped and reaped
