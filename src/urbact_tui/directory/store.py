@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 import urllib.parse
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .entries import month_label
 from .errors import DirectoryError
-from .search import Hit, SearchIndex
+from .search import Hit, SearchIndex, query_terms
 
 if TYPE_CHECKING:
     from .loader import Progress
@@ -56,6 +56,8 @@ class Directory:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()  # one load; no closing in the middle of one
         if not self.path.is_file():
             raise DirectoryError(
                 "this is a folder, not a database file" if self.path.is_dir()
@@ -84,7 +86,8 @@ class Directory:
             raise damaged(self.path, "its description table is incomplete")
 
     def close(self) -> None:
-        self._conn.close()
+        with self._index_lock:
+            self._conn.close()
 
     @property
     def source(self) -> Path:
@@ -98,8 +101,17 @@ class Directory:
 
     # -- search
 
-    @cached_property
+    @property
     def index(self) -> SearchIndex:
+        """The search index, loaded on first use (numpy and ~25 MB of blobs at 100k records);
+        a thread asking while another loads it waits for that load."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = self._load_index()
+        return self._index
+
+    def _load_index(self) -> SearchIndex:
         blobs = dict(self.query("SELECT name, value FROM search_index"))
         try:
             return SearchIndex(blobs, json.loads(self.meta["kind_codes"]), self._entries_by_number)
@@ -107,7 +119,17 @@ class Directory:
             raise damaged(self.path, f"its search index is damaged: {exc!r}") from None
 
     def search(self, query: str, kind: str | None = None, limit: int = 50) -> list[Hit]:
+        if kind is None and not query_terms(query):
+            return self._first_entries(limit)  # what the app shows first: no index needed
         return self.index.search(query, kind=kind, limit=limit)
+
+    def _first_entries(self, limit: int) -> list[Hit]:
+        """An empty query lists the entries in their order, as the index would."""
+        if limit <= 0:
+            return []
+        rows = self.query("SELECT kind, id, title, subtitle FROM entries ORDER BY number LIMIT ?",
+                          (limit,))
+        return [Hit(kind, item_id, title, subtitle, 0.0) for kind, item_id, title, subtitle in rows]
 
     def _entries_by_number(self, numbers: list[int]) -> list[tuple[str, str, str, str]]:
         rows: dict[int, tuple[str, str, str, str]] = {}
@@ -254,6 +276,18 @@ def _rebuild_hint(source: str | None) -> str:
         return (f"rebuild it from its directory file: urbact-tui load '{source}' "
                 "(with the same --db)")
     return "rebuild it: run `urbact-tui load` with the same --db"
+
+
+def open_current(db_path: Path) -> Directory | None:
+    """The database at `db_path` if it needs no building: it exists and its YAML is
+    unchanged (see `_changed`).  None when `open_directory` would build it."""
+    if not db_path.exists():
+        return None
+    directory = Directory(db_path)
+    if _changed(directory.source, directory.meta):
+        directory.close()
+        return None
+    return directory
 
 
 def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None) -> Directory:
