@@ -14,28 +14,80 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from . import clipboard, textual_fixes
-from .directory import cards
+from . import textual_fixes
 from .directory.errors import DirectoryError
 from .paths import bundled_seed
-from .screens.error import ErrorScreen
-from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .screens.palette import DirectoryCommands
-from .screens.timeline import TimelineList, TimelineScreen
 from .widgets.search_input import KIND_PLURALS
+
+# Imported when first used, not before the first frame: the other screens, vCards, the
+# clipboard and the directory code (the thread that opens the database imports it).
+if TYPE_CHECKING:
+    from .directory.store import Directory
+    from .screens.palette import DirectoryCommands
 
 textual_fixes.apply()
 
+
+def _directory_commands() -> type["DirectoryCommands"]:
+    from .screens.palette import DirectoryCommands
+
+    return DirectoryCommands
+
+
+def _is_screen(screen: object, module: str, *names: str) -> bool:
+    """isinstance(screen, urbact_tui.screens.<module>.<name>) without importing the module:
+    while it is not imported, no screen can be one of its classes."""
+    loaded = sys.modules.get(f"{__package__}.screens.{module}")
+    return loaded is not None and isinstance(screen, tuple(getattr(loaded, n) for n in names))
+
+
+class _EarlyOpening(threading.Thread):
+    """Opens the database while Textual starts up, if it needs no building: imports the
+    directory code, opens the SQLite file and checks that its YAML is unchanged.  The
+    app's `open_directory` worker takes the result (or the error) from here."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(name="urbact-early-open", daemon=True)
+        self.db_path = db_path
+        self.directory: "Directory | None" = None
+        self.error: Exception | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            from .directory.store import open_current
+
+            self.directory = open_current(self.db_path)
+        except Exception as exc:  # reported by the worker, as if it had opened it
+            self.error = exc
+
+    def take(self) -> "Directory | None":
+        """The open directory, None if it must be built; raises what opening raised."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.directory
+
+    def discard(self) -> None:
+        self.join()
+        if self.directory is not None:
+            self.directory.close()
+
 FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
 EXIT_OK, EXIT_DATA_ERROR = 0, 2
+INDEX_LOAD_DELAY = 0.25
+"""Seconds after the first results are asked for before the search index loads (in the
+background; a search typed sooner loads it at once)."""
+NEXT_FRAME = 1 / 60
+"""Seconds after the first frame before the first results may be drawn."""
 
 
 class UrbactApp(App[int]):
@@ -43,7 +95,7 @@ class UrbactApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere find it
     TITLE = "URBACT directory"
-    COMMANDS = App.COMMANDS | {DirectoryCommands}
+    COMMANDS = App.COMMANDS | {_directory_commands}
 
     BINDINGS = [
         Binding("slash", "focus_search", "Search", key_display="/", show=False, id="search",
@@ -69,6 +121,30 @@ class UrbactApp(App[int]):
         self.directory: Any = None  # a Directory once opened
         self.directory_error: DirectoryError | None = None
         self._lock = threading.Lock()
+        self._early: _EarlyOpening | None = None
+        self._first_frame_shown = False
+        self._after_first_frame: list[Callable[[], object]] = []
+
+    def on_load(self) -> None:
+        self._early = _EarlyOpening(self.db_path)  # overlaps Textual's start-up
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: what waited for it comes in a frame after it."""
+        self.set_timer(NEXT_FRAME, self._first_frame_passed, name="after the first frame")
+
+    def _first_frame_passed(self) -> None:
+        self._first_frame_shown = True
+        for callback in self._after_first_frame:
+            callback()
+        self._after_first_frame.clear()
+
+    def _once_first_frame_shown(self, callback: Callable[[], object]) -> None:
+        """The first results follow the first frame, rather than racing it to the screen
+        (they can be ready first: the directory opens while Textual starts up)."""
+        if self._first_frame_shown:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing on the current screen (they also vanish from the footer)."""
@@ -76,7 +152,7 @@ class UrbactApp(App[int]):
         if action in ("cycle_kind", "focus_search"):
             return isinstance(screen, MainScreen)
         if action == "copy_card":
-            return isinstance(screen, (MainScreen, TimelineScreen))
+            return isinstance(screen, MainScreen) or _is_screen(screen, "timeline", "TimelineScreen")
         if action in ("save_vcf", "timeline"):
             return isinstance(screen, MainScreen)
         return True
@@ -96,15 +172,19 @@ class UrbactApp(App[int]):
         return binding_id
 
     @staticmethod
-    def _all_bindings() -> list[Binding]:
+    def _all_bindings() -> Iterator[Binding]:
+        """Every binding, the app's first: the other screens are imported only when a key
+        is not found before them."""
         from .widgets.detail import DetailPane
         from .widgets.search_input import SearchInput
 
-        found = []
-        for owner in (UrbactApp, MainScreen, SearchInput, DetailPane, TimelineList, TimelineScreen,
-                      ErrorScreen):
-            found += [b for b in owner.BINDINGS if isinstance(b, Binding)]
-        return found
+        for owner in (UrbactApp, MainScreen, SearchInput, DetailPane):
+            yield from (b for b in owner.BINDINGS if isinstance(b, Binding))
+        from .screens.error import ErrorScreen
+        from .screens.timeline import TimelineList, TimelineScreen
+
+        for owner in (TimelineList, TimelineScreen, ErrorScreen):
+            yield from (b for b in owner.BINDINGS if isinstance(b, Binding))
 
     # -- the directory
 
@@ -113,34 +193,59 @@ class UrbactApp(App[int]):
         """Open the database: build it when missing, refresh it when its YAML changed,
         or with `rebuild` replace it from the bundled seed.  Never holds the lock while
         building, so searches answer "not ready" at once instead of waiting."""
-        from .directory.store import open_directory
-
         with self._lock:
             old, self.directory = self.directory, None
         if old is not None:
             old.close()
+        early, self._early = self._early, None
+        if early is not None and (rebuild or reload):
+            early.discard()
+            early = None
         progress = self._progress_reporter()
         try:
+            from .directory.store import open_directory
+
+            directory = early.take() if early is not None else None
             if rebuild:
                 from .directory.loader import load  # the YAML and phone libraries: only to build
 
                 load(self.seed, self.db_path, progress)
-            directory = open_directory(self.db_path, self.seed, progress)
-            directory.index  # load the search index now, not on the first keystroke
-            count = sum(directory.counts().values())
-        except DirectoryError as error:
-            self.call_from_thread(self._show_error, error)
-            return
-        except Exception as exc:  # e.g. an unreadable file: still a data problem for the user
-            self.call_from_thread(self._show_error, DirectoryError(
-                f"the database cannot be opened ({type(exc).__name__}: {exc})",
-                path=self.db_path, hint="rebuild it from the bundled directory"))
+            if directory is None:
+                directory = open_directory(self.db_path, self.seed, progress)
+            count = sum(directory.counts().values()) if rebuild or reload else 0
+        except Exception as exc:
+            self.call_from_thread(self._show_error, self._as_directory_error(exc))
             return
         with self._lock:
             self.directory = directory
             self.directory_error = None
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._directory_ready, count, rebuild, reload)
+        if get_current_worker().is_cancelled:
+            return
+        self.call_from_thread(self._directory_ready, count, rebuild, reload)
+
+    @work(exclusive=True, thread=True, group="index")
+    def _load_search_index(self) -> None:
+        """Load the search index (numpy and the index blobs: ~0.1-0.2 s at 100k records)
+        in the background, so that the first keystroke finds it loaded.  A search that
+        comes first loads it itself, and one during this load waits for it."""
+        with self._lock:
+            directory = self.directory
+        if directory is None:
+            return
+        try:
+            directory.index
+        except Exception as exc:
+            with self._lock:
+                current = self.directory is directory
+            if current and not get_current_worker().is_cancelled:
+                self.call_from_thread(self._show_error, self._as_directory_error(exc))
+
+    def _as_directory_error(self, exc: Exception) -> DirectoryError:
+        if isinstance(exc, DirectoryError):
+            return exc
+        # e.g. an unreadable file: still a data problem for the user, not a traceback
+        return DirectoryError(f"the database cannot be opened ({type(exc).__name__}: {exc})",
+                              path=self.db_path, hint="rebuild it from the bundled directory")
 
     def _progress_reporter(self) -> Callable[[str, int, int], None]:
         last = [0.0]
@@ -156,22 +261,34 @@ class UrbactApp(App[int]):
         return report
 
     def _show_status(self, message: str) -> None:
-        screen = self.screen if isinstance(self.screen, ErrorScreen) else self.main_screen
+        screen = self.screen if _is_screen(self.screen, "error", "ErrorScreen") else self.main_screen
         screen.show_status(message)
 
     def _directory_ready(self, count: int, rebuilt: bool, reloaded: bool) -> None:
-        if isinstance(self.screen, ErrorScreen):
+        if _is_screen(self.screen, "error", "ErrorScreen"):
             self.pop_screen()
         if reloaded:
             self.main_screen.refresh_after_reload()
             self.notify(f"{count:,} records from {self.db_path}", title="Data reloaded")
+            self._load_search_index_soon()
         else:
-            self.main_screen.directory_ready()
+            self._once_first_frame_shown(self._search_first)
         if rebuilt:
             self.notify(f"{count:,} records from the bundled directory written to {self.db_path}",
                         title="Directory rebuilt", timeout=8)
 
+    def _search_first(self) -> None:
+        self.main_screen.directory_ready()
+        self._load_search_index_soon()
+
+    def _load_search_index_soon(self) -> None:
+        """The first results list the first entries and need no search index: it loads
+        in the background once they are shown, not before them."""
+        self.set_timer(INDEX_LOAD_DELAY, self._load_search_index, name="load search index")
+
     def _show_error(self, error: DirectoryError) -> None:
+        from .screens.error import ErrorScreen
+
         self.directory_error = error
         self.main_screen.show_status("The directory could not be opened.")
         if isinstance(self.screen, ErrorScreen):
@@ -226,6 +343,8 @@ class UrbactApp(App[int]):
             self.notify("Nothing is selected: search, and highlight a result first.",
                         title="Nothing to copy", severity="warning")
             return
+        from .directory import cards
+
         fmt = fmt or ("vcard" if record["kind"] == "contact" else "text")
         self.copy_text(cards.render(record, fmt), f"{record['title']} as {FORMAT_NAMES[fmt]}")
 
@@ -256,6 +375,8 @@ class UrbactApp(App[int]):
             self.notify(f"{record['title']} has no contacts in the directory.",
                         title="No contacts", severity="warning")
             return
+        from .directory import cards
+
         whose = " and its partner cities" if record["kind"] == "network" else ""
         what = f"{len(contacts)} contacts of {record['title']}{whose}"
         if save:
@@ -270,6 +391,8 @@ class UrbactApp(App[int]):
 
     @work(thread=True, group="clipboard")
     def _copy_to_system_clipboard(self, text: str, what: str) -> None:
+        from . import clipboard
+
         reached = clipboard.copy_to_system_clipboard(text)
         self.call_from_thread(self._notify_copied, what, reached)
 
@@ -289,6 +412,8 @@ class UrbactApp(App[int]):
             self.notify("Nothing is selected: search, and highlight a contact first.",
                         title="Nothing to save", severity="warning")
             return
+        from .directory import cards
+
         if record["kind"] == "contact":
             self.save_text(cards.vcard(record), record["id"], ".vcf", f"{record['title']}'s vCard")
         elif record["kind"] in ("city", "network"):
@@ -297,6 +422,8 @@ class UrbactApp(App[int]):
             self.save_text(cards.render(record, "text"), record["id"], ".txt", record["title"])
 
     def save_text(self, text: str, stem: str, suffix: str, what: str) -> Path | None:
+        from . import clipboard
+
         try:
             path = clipboard.save_new_file(clipboard.save_folder(), stem, suffix, text)
         except OSError as exc:
@@ -320,7 +447,8 @@ class UrbactApp(App[int]):
 
     def action_timeline(self, network: str | None = None) -> None:
         """The meeting timeline; opened on the selected network or meeting when there is one."""
-        if isinstance(self.screen, (TimelineScreen, ErrorScreen)):
+        if _is_screen(self.screen, "timeline", "TimelineScreen") \
+                or _is_screen(self.screen, "error", "ErrorScreen"):
             return
         meetings = self.call_directory("timeline")
         if meetings is None:
@@ -333,18 +461,24 @@ class UrbactApp(App[int]):
                 network = record["id"]
             elif record["kind"] == "meeting":
                 focus_meeting = record["id"]
+        from .screens.timeline import TimelineScreen
+
         self.push_screen(TimelineScreen(meetings, network=network, meeting=focus_meeting))
 
     def open_from_timeline(self, kind: str, item_id: str) -> None:
-        while isinstance(self.screen, TimelineScreen):
+        while _is_screen(self.screen, "timeline", "TimelineScreen"):
             self.pop_screen()
         self.main_screen.open_record(kind, item_id)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self._help_sections()))
 
     def _help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        from .screens.error import ErrorScreen
+        from .screens.timeline import TimelineList, TimelineScreen
         from .widgets.detail import DetailPane
         from .widgets.search_input import SearchInput
 
