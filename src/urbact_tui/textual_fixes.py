@@ -1,16 +1,25 @@
-"""A guard around one Textual 8.2.8 bug, applied once when the app is imported.
+"""Two fixes for Textual 8.2.8 (the pinned release), applied once when the app is imported.
 
-`OptionList._move_page` (PageUp/PageDown) looks up the highlighted option's
-line before the list has laid its lines out, and raises KeyError — which ends
-the app.  It happens when PageDown is pressed right after a list is refilled,
-e.g. in the command palette as it opens.  The monkey test in
-tests/app/test_terminal_faults.py finds it.  Until Textual fixes it, a page
-move that cannot be laid out yet falls back to moving to the first or last
-option, which is what the key means on a list that is just appearing.
+1. `OptionList._move_page` (PageUp/PageDown) looks up the highlighted option's
+   line before the list has laid its lines out, and raises KeyError — which
+   ends the app.  It happens when PageDown is pressed right after a list is
+   refilled, e.g. in the command palette as it opens.  The monkey test in
+   tests/app/test_terminal_faults.py finds it.  A page move that cannot be
+   laid out yet falls back to moving to the first or last option, which is
+   what the key means on a list that is just appearing.
+
+2. `Timer._run`, catching up after a pause (a screen's update timer pauses
+   whenever nothing needs drawing), skips to the slot *after* the next one:
+   the first screen update after an idle moment waits 17–33 ms instead of at
+   most one frame (17 ms at 60 fps).  Search results were drawn a frame late
+   after nearly every keystroke (measured with benchmarks/app_probe.py).  The
+   replacement below is the same loop with the catch-up landing on the next slot.
 """
 
 from __future__ import annotations
 
+from textual import _time
+from textual.timer import EventTargetGone, Timer
 from textual.widgets import OptionList
 
 _original_move_page = OptionList._move_page
@@ -26,6 +35,44 @@ def _move_page_safely(self: OptionList, direction: int) -> None:
             self.action_first()
 
 
+def next_slot(start: float, count: int, now: float, interval: float,
+              skip: bool = True) -> tuple[int, float]:
+    """(ticks so far, time of the next tick) for a timer started at `start`.
+
+    A timer that fell behind (paused, or a slow tick) and may skip missed ticks
+    ticks next at the first slot after `now`, not at the one after that.
+    """
+    next_tick = start + (count + 1) * interval
+    if skip and next_tick < now:
+        count = int((now - start) / interval)
+        next_tick = start + (count + 1) * interval
+    return count, next_tick
+
+
+async def _run_on_the_next_slot(self: Timer) -> None:
+    """Tick every interval; after a pause or a slow tick, tick at the next slot due."""
+    count = 0
+    interval = self._interval
+    await self._active.wait()
+    start = _time.get_time()
+    while self._repeat is None or count <= self._repeat:
+        now = _time.get_time()
+        count, next_tick = next_slot(start, count, now, interval, self._skip)
+        await _time.sleep(max(0.0, next_tick - now))
+        count += 1
+        await self._active.wait()
+        if self._reset:
+            start = _time.get_time()
+            count = 0
+            self._reset = False
+            continue
+        try:
+            await self._tick(next_timer=next_tick, count=count)
+        except EventTargetGone:
+            break
+
+
 def apply() -> None:
-    """Install the guard (idempotent)."""
+    """Install both fixes (idempotent)."""
     OptionList._move_page = _move_page_safely
+    Timer._run = _run_on_the_next_slot

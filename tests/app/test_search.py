@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from urbact_tui.widgets.detail import DetailPane
-from urbact_tui.widgets.results import hit_prompt
 from urbact_tui.widgets.search_input import SearchInput, parse_query
 
 from .conftest import detail_text, search_for, settle, type_query
@@ -29,10 +28,10 @@ async def test_typing_ranks_and_highlights_matches(app):
         await type_query(pilot, "loule")
         hits = app.main_screen.results.hits
         assert [(h.kind, h.id) for h in hits[:2]] == [("city", "loule"), ("contact", "loule-city")]
-        prompt = hit_prompt(hits[1])
-        assert prompt.plain.startswith("Contact  City of Loulé")
-        highlighted = [prompt.plain[s.start:s.end] for s in prompt.spans if "underline" in str(s.style)]
-        assert "Loulé" in highlighted
+        row = app.main_screen.results.render_line(1)  # what the second row draws
+        assert row.text.startswith("Contact  City of Loulé")
+        underlined = [segment.text for segment in row if segment.style and segment.style.underline]
+        assert underlined == ["Loulé", "Loulé"]  # in its name, and in its city after the —
         assert app.main_screen.results.border_subtitle == "2 results"
 
 
@@ -139,7 +138,7 @@ async def test_no_match_says_so(app):
     async with app.run_test(size=SIZE) as pilot:
         await search_for(pilot, "zzzzqqq")
         assert app.main_screen.results.hits == []
-        assert "Nothing matches" in str(app.main_screen.results.options[0].prompt)
+        assert "Nothing matches" in app.main_screen.results.render_line(0).text
 
 
 async def test_clicking_a_result_opens_it(app):

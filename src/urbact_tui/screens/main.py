@@ -9,6 +9,7 @@ links push onto a history stack and Escape walks back one step at a time
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..app import UrbactApp
 
 RESULT_LIMIT = 100
+PREVIEW_DELAY = 0.12  # seconds: the detail pane follows typing once it pauses
 MAX_CONTACT_DETAILS = 60
 NARROW_WIDTH = 72
 WELCOME = ("Type a few letters of a city, a person,\n"
@@ -166,21 +168,22 @@ class MainScreen(Screen):
                    "page_up": self.results.action_page_up}
         actions[event.direction]()
 
-    @on(OptionList.OptionHighlighted, "#results")
-    def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
-            kind, item_id = parse_option_id(event.option.id)
-            shown = self.detail.record
-            if shown and not self.history and (shown["kind"], shown["id"]) == (kind, item_id):
-                return  # typing another letter kept the same top hit: nothing to redraw
-            self.history.clear()
-            self.load_record(kind, item_id)
+    @on(ResultList.Highlighted, "#results")
+    def _result_highlighted(self, event: ResultList.Highlighted) -> None:
+        if isinstance(event, ResultList.Selected):
+            return
+        hit = event.hit
+        shown = self.detail.record
+        if shown and not self.history and (shown["kind"], shown["id"]) == (hit.kind, hit.id):
+            return  # typing another letter kept the same top hit: nothing to redraw
+        self.history.clear()
+        self.load_record(hit.kind, hit.id, delay=PREVIEW_DELAY if event.new_results else 0.0)
 
     @on(SearchInput.Submitted, "#search")
     def _submitted(self) -> None:
         self.open_detail()
 
-    @on(OptionList.OptionSelected, "#results")
+    @on(ResultList.Selected, "#results")
     def _result_clicked(self) -> None:
         self.open_detail()
 
@@ -224,7 +227,16 @@ class MainScreen(Screen):
     # -- the detail pane and its history
 
     @work(exclusive=True, thread=True, group="detail")
-    def load_record(self, kind: str, item_id: str, visit: Visit | None = None) -> None:
+    def load_record(self, kind: str, item_id: str, visit: Visit | None = None,
+                    delay: float = 0.0) -> None:
+        """Fetch a record in a thread and show it; a newer request cancels this one.
+
+        While the user types, the preview waits `delay` seconds first: the top hit
+        changes with nearly every letter, and drawing a record the next letter
+        replaces would only slow the results down.
+        """
+        if delay and (time.sleep(delay) or get_current_worker().is_cancelled):
+            return
         record = self.app.call_directory("get", kind, item_id)
         if record is not None:
             self._add_contact_details(record)

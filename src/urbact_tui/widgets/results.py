@@ -1,12 +1,23 @@
-"""The result list: one line per hit, its kind, and the matched characters highlighted."""
+"""The result list: one line per hit, its kind, and the matched characters highlighted.
+
+It draws with Textual's line API: a keystroke replaces the hits and only the
+rows in view are rendered, each straight to segments (no per-row widget, no
+measuring of a hundred prompts).  An OptionList did the same job in ~20 ms per
+keystroke at 100 rows; this does it in well under a millisecond plus the
+visible rows.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.content import Content
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from .search_input import KIND_LABELS
 
@@ -20,26 +31,9 @@ KIND_STYLES = {
     "meeting": "$secondary",
     "document": "$primary",
 }
-MATCH_STYLE = "bold underline $text-accent"
 BADGE_WIDTH = 9
-
-
-def hit_prompt(hit: Hit) -> Content:
-    """`Contact  Martin Neubert — Project Coordinator`, matched characters highlighted."""
-    label = KIND_LABELS.get(hit.kind, hit.kind).ljust(BADGE_WIDTH)
-    badge = Content.styled(label, KIND_STYLES.get(hit.kind, ""))
-    title = _highlight(Content(hit.title), hit.title_spans)
-    parts = [badge, title]
-    if hit.subtitle:
-        subtitle = _highlight(Content.styled(hit.subtitle, "$text-muted"), hit.subtitle_spans)
-        parts += [Content.styled(" — ", "$text-muted"), subtitle]
-    return Content.assemble(*parts)
-
-
-def _highlight(content: Content, spans: list[tuple[int, int]]) -> Content:
-    for start, end in spans:
-        content = content.stylize(MATCH_STYLE, start, end)
-    return content
+ELLIPSIS = "…"
+PLAIN = Style()  # never a None style: Textual's NO_COLOR filter reads every segment's
 
 
 def option_id(kind: str, item_id: str) -> str:
@@ -52,41 +46,246 @@ def parse_option_id(value: str) -> tuple[str, str]:
     return kind, item_id
 
 
-class ResultList(OptionList):
-    """Search results.  Never takes focus: the cursor stays in the search field (fzf)."""
+def spans_to_segments(text: str, spans: list[tuple[int, int]], style: Style,
+                       match: Style) -> list[Segment]:
+    """`text` as segments, the `spans` (matched characters) in the match style."""
+    segments = []
+    position = 0
+    for start, end in sorted(spans):
+        start = max(start, position)
+        if start >= end:
+            continue
+        if start > position:
+            segments.append(Segment(text[position:start], style))
+        segments.append(Segment(text[start:end], match))
+        position = end
+    if position < len(text):
+        segments.append(Segment(text[position:], style))
+    return segments
 
-    can_focus = False
+
+def fit(segments: list[Segment], width: int, style: Style) -> Strip:
+    """One row of exactly `width` cells: cut with an ellipsis, or padded with `style`."""
+    strip = Strip(segments)
+    if strip.cell_length > width:
+        strip = Strip.join([strip.crop(0, max(width - 1, 0)),
+                            Strip([Segment(ELLIPSIS, segments[-1].style if segments else style)])])
+    return strip.extend_cell_length(width, style)
+
+
+class ResultList(ScrollView, can_focus=False):
+    """Search results.  Never takes focus: the cursor stays in the search field (fzf).
+
+    Posts `Highlighted` when the highlighted row changes (or new hits arrive with
+    one highlighted) and `Selected` when a row is clicked.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "result-list--highlighted", "result-list--hover", "result-list--match",
+        "result-list--muted", "result-list--message",
+        *(f"result-list--{kind}" for kind in KIND_STYLES),
+    }
 
     DEFAULT_CSS = """
     ResultList {
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
+        color: $foreground;
+        padding: 0 1;
+        overflow-x: hidden;
+        & > .result-list--highlighted {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .result-list--hover { background: $block-hover-background; }
+        & > .result-list--match { color: $text-accent; text-style: bold underline; }
+        & > .result-list--muted { color: $text-muted; }
+        & > .result-list--message { color: $text-muted; }
+        & > .result-list--city { color: $success; }
+        & > .result-list--contact { color: $accent; }
+        & > .result-list--network { color: $warning; }
+        & > .result-list--meeting { color: $secondary; }
+        & > .result-list--document { color: $primary; }
     }
     """
+
+    class Highlighted(Message):
+        """The highlighted hit changed (to show it in the detail pane)."""
+
+        def __init__(self, result_list: ResultList, hit: Hit, new_results: bool = False) -> None:
+            super().__init__()
+            self.result_list = result_list
+            self.hit = hit
+            self.new_results = new_results  # a new search put it first, not an arrow key
+
+        @property
+        def control(self) -> ResultList:
+            return self.result_list
+
+    class Selected(Highlighted):
+        """A hit was clicked (to open it)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.hits: list[Hit] = []
+        self.message: str | None = None
+        self._highlighted: int | None = None
+        self._hover: int | None = None
+        self._rows: dict[tuple[int, str, int], Strip] = {}
+
+    # -- content
 
     def show_hits(self, hits: list[Hit], empty_message: str, highlight: bool = True) -> None:
         """Replace the list; highlight the first hit (which shows it in the detail pane)."""
         self.hits = hits
-        self.clear_options()
-        if hits:
-            self.add_options(Option(hit_prompt(h), id=option_id(h.kind, h.id)) for h in hits)
-            if highlight:
-                self.highlighted = 0
-        else:
-            self.add_option(Option(Content.styled(empty_message, "$text-muted"), disabled=True))
+        self.message = None if hits else empty_message
+        self._replaced()
+        if hits and highlight:
+            self._highlight(0, new_results=True)
 
     def show_message(self, message: str) -> None:
         """A status line in place of results (opening the directory, building it)."""
         self.hits = []
-        self.clear_options()
-        self.add_option(Option(Content.styled(message, "$text-muted"), disabled=True))
+        self.message = message
+        self._replaced()
+
+    def _replaced(self) -> None:
+        self._highlighted = None
+        self._hover = None
+        self._rows.clear()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.hits) if self.hits else 1
+
+    def _update_virtual_size(self) -> None:
+        size = Size(self.scrollable_content_region.width, self.row_count)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def on_resize(self) -> None:
+        self._rows.clear()
+        self._update_virtual_size()
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change: draw every row again in the new colours."""
+        super().notify_style_update()
+        self._rows.clear()
+
+    # -- the highlight
+
+    @property
+    def highlighted(self) -> int | None:
+        return self._highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        self._highlight(index)
+
+    def _highlight(self, index: int | None, new_results: bool = False) -> None:
+        if index is not None:
+            if not self.hits:
+                index = None
+            else:
+                index = min(max(index, 0), len(self.hits) - 1)
+        previous, self._highlighted = self._highlighted, index
+        if index == previous:
+            return
+        for row in (previous, index):
+            self._refresh_row(row)
+        if index is not None:
+            self.scroll_to_region(Region(0, index, 1, 1), animate=False, immediate=True,
+                                  force=True)
+            self.post_message(self.Highlighted(self, self.hits[index], new_results))
 
     @property
     def highlighted_hit(self) -> Hit | None:
         if self.highlighted is None or not self.hits or self.highlighted >= len(self.hits):
             return None
         return self.hits[self.highlighted]
+
+    def _refresh_row(self, row: int | None) -> None:
+        if row is not None:
+            self.refresh(Region(0, row - int(self.scroll_offset.y), self.size.width, 1))
+
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def action_cursor_down(self) -> None:
+        self.highlighted = 0 if self.highlighted is None else self.highlighted + 1
+
+    def action_cursor_up(self) -> None:
+        self.highlighted = 0 if self.highlighted is None else self.highlighted - 1
+
+    def action_page_down(self) -> None:
+        self.highlighted = (len(self.hits) - 1 if self.highlighted is None
+                            else self.highlighted + self._page())
+
+    def action_page_up(self) -> None:
+        self.highlighted = 0 if self.highlighted is None else self.highlighted - self._page()
+
+    # -- mouse
+
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        row = offset.y + int(self.scroll_offset.y)
+        return row if 0 <= row < len(self.hits) else None
+
+    def on_click(self, event: events.Click) -> None:
+        row = self._row_at(event)
+        if row is not None:
+            self.highlighted = row
+            self.post_message(self.Selected(self, self.hits[row]))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        row = self._row_at(event)
+        if row != self._hover:
+            previous, self._hover = self._hover, row
+            for changed in (previous, row):
+                self._refresh_row(changed)
+
+    def on_leave(self) -> None:
+        previous, self._hover = self._hover, None
+        self._refresh_row(previous)
+
+    # -- drawing
+
+    def render_line(self, y: int) -> Strip:
+        row = y + int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        if not self.hits:
+            if row == 0 and self.message:
+                style = self.get_component_rich_style("result-list--message")
+                return fit([Segment(self.message, style)], width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        if row >= len(self.hits):
+            return Strip.blank(width, self.rich_style)
+        state = ("highlighted" if row == self._highlighted
+                 else "hover" if row == self._hover else "")
+        key = (row, state, width)
+        strip = self._rows.get(key)
+        if strip is None:
+            strip = self._rows[key] = self._draw(self.hits[row], state, width)
+        return strip
+
+    def _draw(self, hit: Hit, state: str, width: int) -> Strip:
+        def layer(name: str) -> Style:
+            """A component's text colour and style, to put over the row's background."""
+            style = self.get_component_rich_style(f"result-list--{name}", default=PLAIN)
+            return Style(color=style.color, bold=style.bold, italic=style.italic,
+                         underline=style.underline)
+
+        base = self.get_component_rich_style(f"result-list--{state}") if state else self.rich_style
+        match, muted = base + layer("match"), base + layer("muted")
+        label = KIND_LABELS.get(hit.kind, hit.kind).ljust(BADGE_WIDTH)
+        segments = [Segment(label, base + layer(hit.kind))]
+        segments += spans_to_segments(hit.title, hit.title_spans, base, match)
+        if hit.subtitle:
+            segments.append(Segment(" — ", muted))
+            segments += spans_to_segments(hit.subtitle, hit.subtitle_spans, muted, match)
+        return fit(segments, width, base)
+

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 KIND_LABELS = {
@@ -58,6 +60,11 @@ def next_kind(kind: str | None) -> str | None:
 
 class SearchInput(Input):
     """The search field."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+    """Textual's Input sets its virtual size (the text's width) on every keystroke, and
+    as a layout reactive that re-lays-out the whole screen, ~10 ms a letter.  This
+    field's own size never depends on its text, so a repaint is all it needs."""
 
     HELP = """
 ## Search

@@ -1,0 +1,75 @@
+"""The result list's drawing and the two Textual fixes that keep typing fast."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+
+from urbact_tui.textual_fixes import next_slot
+from urbact_tui.widgets.results import fit, spans_to_segments
+
+from .conftest import settle, type_query
+
+FRAME = 1 / 60
+BOLD = Style(bold=True)
+
+
+def test_a_timer_that_was_paused_ticks_at_the_next_slot_not_the_one_after():
+    # started at 0, ticked once at 1/60, then paused until 0.5 s
+    count, tick = next_slot(start=0.0, count=1, now=0.5, interval=FRAME)
+    assert 0.5 < tick <= 0.5 + FRAME
+    assert count == 30  # the slots that went by
+
+
+def test_a_timer_on_time_keeps_its_rhythm():
+    assert next_slot(start=0.0, count=3, now=3.5 * FRAME, interval=FRAME) == (3, 4 * FRAME)
+    # a timer that must not skip catches up one tick at a time
+    assert next_slot(0.0, 1, now=0.5, interval=FRAME, skip=False) == (1, 2 * FRAME)
+
+
+def test_matched_characters_are_their_own_segments():
+    segments = spans_to_segments("Loulé, Faro", [(0, 5), (3, 4), (7, 11)], Style(), BOLD)
+    assert [(s.text, s.style == BOLD) for s in segments] == [
+        ("Loulé", True), (", ", False), ("Faro", True)]
+
+
+def test_a_row_is_cut_with_an_ellipsis_or_padded_to_the_width():
+    long = fit([Segment("Santiago de Compostela", BOLD)], 10, Style())
+    assert long.text == "Santiago …" and long.cell_length == 10
+    short = fit([Segment("Riga")], 10, Style())
+    assert short.text == "Riga      "
+    wide = fit([Segment("東京都庁舎")], 6, Style())  # two cells a character
+    assert wide.cell_length == 6 and wide.text.endswith("…")
+
+
+async def test_typing_repaints_the_search_field_without_relaying_out_the_screen(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        search = app.main_screen.search_input
+        search.insert_text_at_cursor("lou")
+        assert search.value == "lou"
+        assert not search._layout_required  # Textual's Input would ask for a layout here
+        await settle(pilot)
+        assert app.main_screen.results.hits
+
+
+async def test_results_arrow_keys_pages_and_the_mouse(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_query(pilot, "")
+        results = app.main_screen.results
+        assert results.highlighted is None  # browsing: nothing chosen yet
+        await pilot.press("down")
+        assert results.highlighted == 0
+        await pilot.press("pagedown")
+        page = results.highlighted
+        assert page == results.scrollable_content_region.height - 1
+        assert results.scroll_offset.y > 0 or page < results.scrollable_content_region.height
+        for _ in range(10):
+            await pilot.press("pagedown")
+        assert results.highlighted == len(results.hits) - 1  # stops at the last
+        assert results.scroll_offset.y == results.max_scroll_y  # and shows it
+        await pilot.press("pageup")
+        assert results.highlighted == len(results.hits) - 1 - (page - 0)
+        await pilot.hover("#results", offset=(5, 3))
+        assert results._hover == int(results.scroll_offset.y) + 2
+        await settle(pilot)
