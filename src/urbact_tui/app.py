@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from . import textual_fixes
 from .directory.errors import DirectoryError
 from .paths import bundled_seed
-from .screens.main import MainScreen
+from .screens.main import RESULT_LIMIT, MainScreen
 from .widgets.search_input import KIND_PLURALS
 
 # Imported when first used, not before the first frame: the other screens, vCards, the
@@ -51,8 +51,9 @@ def _is_screen(screen: object, module: str, *names: str) -> bool:
 
 class _EarlyOpening(threading.Thread):
     """Opens the database while Textual starts up, if it needs no building: imports the
-    directory code, opens the SQLite file and checks that its YAML is unchanged.  The
-    app's `open_directory` worker takes the result (or the error) from here."""
+    directory code, opens the SQLite file, checks that its YAML is unchanged and reads
+    the first results.  The app's `open_directory` worker takes the result (or the
+    error) from here."""
 
     def __init__(self, db_path: Path) -> None:
         super().__init__(name="urbact-early-open", daemon=True)
@@ -66,6 +67,8 @@ class _EarlyOpening(threading.Thread):
             from .directory.store import open_current
 
             self.directory = open_current(self.db_path)
+            if self.directory is not None:
+                self.directory.search("", None, RESULT_LIMIT)  # the first results, kept
         except Exception as exc:  # reported by the worker, as if it had opened it
             self.error = exc
 

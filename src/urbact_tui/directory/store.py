@@ -58,6 +58,7 @@ class Directory:
         self.path = Path(path)
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()  # one load; no closing in the middle of one
+        self._first_rows: tuple[int, list[tuple[str, str, str, str]]] = (0, [])  # (limit, rows)
         if not self.path.is_file():
             raise DirectoryError(
                 "this is a folder, not a database file" if self.path.is_dir()
@@ -124,12 +125,18 @@ class Directory:
         return self.index.search(query, kind=kind, limit=limit)
 
     def _first_entries(self, limit: int) -> list[Hit]:
-        """An empty query lists the entries in their order, as the index would."""
+        """An empty query lists the entries in their order, as the index would.  The rows
+        are kept: the app asks for them first, from a thread that should not have to wait
+        for SQLite (and the main thread's grip on the GIL) while the first frame is drawn."""
         if limit <= 0:
             return []
-        rows = self.query("SELECT kind, id, title, subtitle FROM entries ORDER BY number LIMIT ?",
-                          (limit,))
-        return [Hit(kind, item_id, title, subtitle, 0.0) for kind, item_id, title, subtitle in rows]
+        fetched, rows = self._first_rows
+        if limit > fetched:
+            rows = self.query(
+                "SELECT kind, id, title, subtitle FROM entries ORDER BY number LIMIT ?", (limit,))
+            self._first_rows = (limit, rows)
+        return [Hit(kind, item_id, title, subtitle, 0.0)
+                for kind, item_id, title, subtitle in rows[:limit]]
 
     def _entries_by_number(self, numbers: list[int]) -> list[tuple[str, str, str, str]]:
         rows: dict[int, tuple[str, str, str, str]] = {}
