@@ -38,6 +38,7 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
         return job
     loader._index_job = dies(loader._index_job)
     loader._phone_job = dies(loader._phone_job)
+    loader._write_kind_tables = dies(loader._write_kind_tables)
 if mode == "half":  # this process checks most numbers itself
     loader.MAIN_PHONE_SHARE = 0.9
 def children_left():

@@ -19,6 +19,7 @@ import os
 import pickle
 import signal
 import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -179,6 +180,18 @@ def _build(path: Path, replacing: Path, items: dict[str, list[dict]], source: Pa
     total = sum(len(v) for v in items.values())
     cities = {c["id"]: c for c in items["cities"]}
     previous = replacing if replacing.is_file() else None
+    conn = _open_new(path, total)
+    try:
+        db = sqlite_utils.Database(conn)
+        _store(conn, db, items, cities, previous, helpers, source, digest, report, total)
+        conn.execute("PRAGMA foreign_key_check")
+    finally:
+        conn.close()
+    report("done", total, total)
+
+
+def _open_new(path: Path, total: int) -> sqlite3.Connection:
+    """A connection to a new database file, set up for writing it fast."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         if total >= 20_000:   # big pages: about half the insert time of 4096 on 100k rows
@@ -186,12 +199,10 @@ def _build(path: Path, replacing: Path, items: dict[str, list[dict]], source: Pa
         conn.execute("PRAGMA journal_mode = OFF")   # a fresh temporary file: nothing to protect
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index creation sorts in memory
-        db = sqlite_utils.Database(conn)
-        _store(conn, db, items, cities, previous, helpers, source, digest, report, total)
-        conn.execute("PRAGMA foreign_key_check")
-    finally:
+    except BaseException:
         conn.close()
-    report("done", total, total)
+        raise
+    return conn
 
 
 @contextlib.contextmanager
@@ -211,11 +222,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
-           cities: dict[str, dict], previous: Path | None, helpers: _Helpers | None,
-           source: Path, digest: str, report: Progress, total: int) -> None:
-    """Create the tables and write every row, the entries and the index (one transaction)."""
-    conn.execute("BEGIN")
+def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str, list[str]]]:
+    """Create every table; return the indexes to create once the rows are in, and
+    each table's columns."""
     indexes: list[tuple[str, list[str], bool]] = []
     foreign_keys = []
     for kind in schema.KINDS:
@@ -231,15 +240,27 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     db["meta"].create({"key": str, "value": str}, pk="key")
     indexes.append(("entries", ["kind", "id"], True))
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
-    if helpers is None or helpers.indexing is None:
-        indexing = _index_job(items)  # no helper: build the index here, first
-    done = 0
-    for kind in schema.KINDS:
-        rows = _kind_rows(kind, items[kind.plural], columns, report, done, total)
-        done += len(items[kind.plural])
-        for table, table_rows in rows.items():
-            _insert(conn, table, columns[table], table_rows)
-        del rows
+    return indexes, columns
+
+
+def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
+           cities: dict[str, dict], previous: Path | None, helpers: _Helpers | None,
+           source: Path, digest: str, report: Progress, total: int) -> None:
+    """Create the tables and write every row, the entries and the index.
+
+    Without helpers everything is written here.  With them, a helper has written
+    the kinds' tables and another the entries and index, each into a part file of
+    its own with the same schema; they are copied in here by SQLite (an INSERT ...
+    SELECT into an empty table with the same schema copies the stored records as
+    they are, about ten times faster than inserting them), and this process writes
+    only the phones, the warnings and the meta rows.
+    """
+    conn.execute("BEGIN")
+    indexes, columns = _create_schema(db)
+    parts: list[tuple[Path, list[str]]] = []
+    tables_part = helpers.take("tables") if helpers is not None else None
+    if tables_part is None:
+        _write_kind_tables(conn, items, columns, report, total)
     # Rows that need the phone checks: the contacts' phones, and the warnings of
     # every kind (they go in together, in item order: checks first, then the
     # item's own warnings).
@@ -259,13 +280,19 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     assert columns["warnings"] == ["kind", "item_id", "field", "message", "origin"]
     _insert(conn, "warnings", columns["warnings"], warning_rows)
     del phone_rows, warning_rows
+    if tables_part is not None:
+        tables_part = tables_part()  # wait for the helper: its part file, or None
+        if tables_part is None:      # it failed: write the tables here after all
+            _write_kind_tables(conn, items, columns, report, total)
+        else:
+            parts.append(tables_part)
     report("indexing", total, total)
-    if helpers is not None and helpers.indexing is not None:
-        indexing = helpers.index(items)
-    entry_rows, blobs = indexing
-    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
-    _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
-    del entry_rows, blobs, indexing
+    index_part = helpers.take("indexing") if helpers is not None else None
+    index_part = index_part() if index_part is not None else None
+    if index_part is None:
+        _write_index(conn, items)
+    else:
+        parts.append(index_part)
     import phonenumbers
 
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -278,9 +305,64 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         "kind_codes": json.dumps(KIND_CODES),
         "phonenumbers_version": phonenumbers.__version__,
     }.items()])
+    conn.execute("COMMIT")
+    for part, tables in parts:  # (ATTACH is not allowed inside a transaction)
+        conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            conn.execute("BEGIN")
+            for table in tables:
+                conn.execute(f"INSERT INTO main.[{table}] SELECT * FROM part.[{table}]")
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE part")
+        with contextlib.suppress(OSError):
+            part.unlink()
+    conn.execute("BEGIN")
     for table, index_columns, unique in indexes:
         db[table].create_index(index_columns, unique=unique)
     conn.execute("COMMIT")
+
+
+def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
+                       columns: dict[str, list[str]], report: Progress, total: int) -> list[str]:
+    """Write the kinds' own tables and their list tables (not phones or warnings)."""
+    done = 0
+    written = []
+    for kind in schema.KINDS:
+        rows = _kind_rows(kind, items[kind.plural], columns, report, done, total)
+        done += len(items[kind.plural])
+        for table, table_rows in rows.items():
+            _insert(conn, table, columns[table], table_rows)
+            written.append(table)
+        del rows
+    return written
+
+
+def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
+                 columns: Any = None, report: Any = None, total: Any = None) -> list[str]:
+    """Build the entries and the search index and write them."""
+    entry_rows, blobs = _index_job(items)
+    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
+    _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
+    return ["entries", "search_index"]
+
+
+def _part_job(write: Callable[..., list[str]], items: dict[str, list[dict]], part: Path,
+              total: int) -> list[str]:
+    """In a helper: write some tables into a part file (the schema of the whole database)."""
+    import sqlite_utils
+
+    conn = _open_new(part, total)
+    try:
+        conn.execute("BEGIN")
+        _, columns = _create_schema(sqlite_utils.Database(conn))
+        written = write(conn, items, columns, lambda stage, done, total: None, total)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return written
 
 
 def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, bytes]]:
@@ -295,9 +377,9 @@ def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, byt
 HELPERS_FROM = 20_000
 """Directories with at least this many items are built with helper processes."""
 
-MAIN_PHONE_SHARE = 0.4
-"""The part of the phone numbers this process checks itself when helpers check the rest
-(it also validates and writes every row, while a second helper builds the index)."""
+MAIN_PHONE_SHARE = 0.6
+"""The part of the phone numbers this process checks itself on a first load, while one
+helper checks the rest and two others write the tables and the index."""
 
 
 class _HelperFailed(Exception):
@@ -370,27 +452,50 @@ class _Forked:
 
 
 class _Helpers:
-    """Helper processes of one load: one builds the index, one checks phones."""
+    """The helper processes of one load: one writes the kinds' tables and one the
+    entries and the search index, each into a part file beside the database; one
+    checks phone numbers."""
 
-    def __init__(self) -> None:
-        self.indexing: _Forked | None = None
+    def __init__(self, stem: str) -> None:
+        self.stem = stem  # part files are named <stem><label>.part
+        self.jobs: dict[str, tuple[_Forked, Path]] = {}
         self.phones: _Forked | None = None
         self.phone_keys: list[tuple] | None = None  # every key, in the order shared out
         self.main_keys: list[tuple] = []            # the ones this process checks itself
         self.previous: Path | None = None
 
-    def index(self, items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, bytes]]:
-        forked, self.indexing = self.indexing, None
-        try:
-            return forked.result()
-        except _HelperFailed:  # the helper died (e.g. out of memory): do it here instead
-            return _index_job(items)
+    def start_part(self, label: str, write: Callable[..., list[str]],
+                   items: dict[str, list[dict]], total: int) -> None:
+        part = Path(f"{self.stem}{label}.part")
+        self.jobs[label] = (_Forked(_part_job, write, items, part, total), part)
+
+    def take(self, label: str) -> Callable[[], tuple[Path, list[str]] | None] | None:
+        """None if no helper does `label`; else a function that waits for it and returns
+        its part file and the tables in it, or None if the helper failed."""
+        job = self.jobs.get(label)
+        if job is None:
+            return None
+        forked, part = job
+
+        def wait() -> tuple[Path, list[str]] | None:
+            try:
+                return part, forked.result()
+            except _HelperFailed:  # it died (e.g. out of memory or disk): the caller does it
+                with contextlib.suppress(OSError):
+                    part.unlink()
+                return None
+        return wait
 
     def cancel(self) -> None:
-        for forked in (self.indexing, self.phones):
-            if forked is not None:
-                forked.cancel()
-        self.indexing = self.phones = None
+        """Stop every helper still running and delete the part files."""
+        for forked, part in self.jobs.values():
+            forked.cancel()
+            with contextlib.suppress(OSError):
+                part.unlink()
+        self.jobs.clear()
+        if self.phones is not None:
+            self.phones.cancel()
+            self.phones = None
 
 
 def _start_helpers(data: Any, target: Path) -> _Helpers | None:
@@ -399,22 +504,29 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
     Forking is only done from a single-threaded process (the CLI): the app loads
     from a worker thread, and forking beside other threads is unsafe.  Small
     directories are not worth it.  `data` is not validated yet: whatever a
-    helper makes of a bad file is never used (validation fails first).
+    helper makes of a bad file is never used (validation fails first, and the
+    helpers are stopped).
     """
     if not isinstance(data, dict) or (os.cpu_count() or 1) < 2 \
             or threading.active_count() > 1 or not hasattr(os, "fork"):
         return None
     items = {kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
-    if not all(isinstance(v, list) for v in items.values()) \
-            or sum(len(v) for v in items.values()) < HELPERS_FROM:
+    if not all(isinstance(v, list) for v in items.values()):
         return None
-    helpers = _Helpers()
+    total = sum(len(v) for v in items.values())
+    if total < HELPERS_FROM:
+        return None
+    import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
+
+    folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
+    helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
         keys = list(_wanted_phones(items))
     except Exception:  # noqa: BLE001 - a malformed file: validation will say what is wrong
         keys = None
     try:
-        helpers.indexing = _Forked(_index_job, items)
+        helpers.start_part("indexing", _write_index, items, total)
+        helpers.start_part("tables", _write_kind_tables, items, total)
         if keys:
             helpers.phone_keys = keys
             helpers.previous = target if target.is_file() else None
@@ -808,10 +920,27 @@ def _exclusive(target: Path, report: Progress | None = None) -> Iterator[None]:
 
 
 def _remove_stale_temporaries(target: Path) -> None:
-    """Delete temporary files left by a load that was killed (we hold the lock)."""
+    """Delete temporary files left by a load that was killed (we hold the lock), and
+    part files of helpers whose load is gone (a load writes those before it waits
+    for the lock, so only a dead load's are removed)."""
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        owner = part.name[len(target.name) + 2:].split(".", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _storage_error(exc: sqlite3.Error | OSError, target: Path) -> DirectoryError:
