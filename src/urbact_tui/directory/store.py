@@ -8,7 +8,6 @@ rebuilt from that same file (never silently replaced by the seed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema
-from .entries import month_label
 from .errors import DirectoryError
 from .search import Hit, SearchIndex, query_terms
 
@@ -239,6 +237,8 @@ class Directory:
 
     def timeline(self, network: str | None = None) -> list[dict[str, Any]]:
         """Meetings in chronological order, grouped by network."""
+        from .entries import month_label  # with the calendar: not needed to open the directory
+
         where, params = ("WHERE m.network = ?", (network,)) if network else ("", ())
         rows = self.query(
             f"SELECT m.data, m.network, n.name, c.name FROM meetings m "
@@ -324,6 +324,8 @@ def _changed(source: Path, meta: dict[str, str]) -> bool:
     if str(stat.st_size) == meta.get("source_size") and \
             str(stat.st_mtime_ns) == meta.get("source_mtime_ns"):
         return False
+    import hashlib  # only when the file's size or time changed
+
     try:
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
     except OSError:
