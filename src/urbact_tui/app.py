@@ -1,11 +1,15 @@
 """The Textual app: opens the directory in the background and owns the app-wide actions.
 
-The first screen appears at once; the database is opened (built from the
-bundled directory on first run) in a thread worker, then the main screen
-searches.  Copying, saving .vcf files, the timeline, reloading and help are
-app-wide actions, reachable from keys and from the command palette.  A
-problem with the data never shows a traceback: the error screen shows the
-loader's message and offers to rebuild from the bundled directory.
+The first screen appears at once.  While Textual starts up, a thread opens
+the database and reads the first results; the main screen's `open_directory`
+worker takes them (or builds the database from the bundled directory on first
+run), the first results are drawn in the frame after the first one, and the
+search index (numpy and its blobs) loads in the background after that — a
+search typed before it is loaded loads it at once.  Copying, saving .vcf
+files, the timeline, reloading and help are app-wide actions, reachable from
+keys and from the command palette.  A problem with the data never shows a
+traceback: the error screen shows the loader's message and offers to rebuild
+from the bundled directory.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ if TYPE_CHECKING:
     from .screens.palette import DirectoryCommands
 
 textual_fixes.apply()
+
+FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
+EXIT_OK, EXIT_DATA_ERROR = 0, 2
+INDEX_LOAD_DELAY = 0.25
+"""Seconds after the first results are asked for before the search index loads (in the
+background; a search typed sooner loads it at once)."""
+NEXT_FRAME = 1 / 60
+"""Seconds after the first frame before the first results may be drawn."""
 
 
 def _directory_commands() -> type["DirectoryCommands"]:
@@ -83,14 +95,6 @@ class _EarlyOpening(threading.Thread):
         self.join()
         if self.directory is not None:
             self.directory.close()
-
-FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
-EXIT_OK, EXIT_DATA_ERROR = 0, 2
-INDEX_LOAD_DELAY = 0.25
-"""Seconds after the first results are asked for before the search index loads (in the
-background; a search typed sooner loads it at once)."""
-NEXT_FRAME = 1 / 60
-"""Seconds after the first frame before the first results may be drawn."""
 
 
 class UrbactApp(App[int]):
@@ -143,7 +147,9 @@ class UrbactApp(App[int]):
 
     def _once_first_frame_shown(self, callback: Callable[[], object]) -> None:
         """The first results follow the first frame, rather than racing it to the screen
-        (they can be ready first: the directory opens while Textual starts up)."""
+        (they can be ready first: the directory opens while Textual starts up).  Tools
+        that wait for the first screen and then watch for results, such as
+        benchmarks/app_probe.py, rely on this order."""
         if self._first_frame_shown:
             callback()
         else:
