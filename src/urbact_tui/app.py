@@ -161,7 +161,8 @@ class UrbactApp(App[int]):
         if action in ("cycle_kind", "focus_search"):
             return isinstance(screen, MainScreen)
         if action == "copy_card":
-            return isinstance(screen, MainScreen) or _is_screen(screen, "timeline", "TimelineScreen")
+            return isinstance(screen, MainScreen) \
+                or _is_screen(screen, "timeline", "TimelineScreen")
         if action in ("save_vcf", "timeline"):
             return isinstance(screen, MainScreen)
         return True
@@ -270,7 +271,8 @@ class UrbactApp(App[int]):
         return report
 
     def _show_status(self, message: str) -> None:
-        screen = self.screen if _is_screen(self.screen, "error", "ErrorScreen") else self.main_screen
+        on_error_screen = _is_screen(self.screen, "error", "ErrorScreen")
+        screen = self.screen if on_error_screen else self.main_screen
         screen.show_status(message)
 
     def _directory_ready(self, count: int, rebuilt: bool, reloaded: bool) -> None:
