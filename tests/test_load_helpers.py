@@ -28,6 +28,7 @@ from urbact_tui.directory import loader
 from urbact_tui.directory.errors import DirectoryError
 mode, source, db = sys.argv[1:4]
 loader.HELPERS_FROM = 10**9 if mode == "alone" else 1
+loader.HELPER_TEXT_FROM = 10**12 if mode == "alone" else 0
 if mode == "dying":  # every helper dies before it answers: the load does their work
     parent = os.getpid()
     def dies(real):

@@ -48,15 +48,16 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     target = Path(target).expanduser()
     report("reading", 0, 3)
     text, digest = read_text(source)
-    helpers: _Helpers | None = None
+    # A large file is indexed by a helper that parses it too, on the core that is
+    # idle while this process parses; the other helpers start on the parsed data,
+    # while this process validates it (their work is thrown away if validation
+    # fails: they only ever read the data).
+    helpers = _start_indexer(text, source, target)
     try:
         with _cyclic_gc_paused():  # parsing makes millions of objects and no cycles
             report("parsing", 1, 3)
             data = parse(text, source)
-            # Helpers start on the parsed data at once: they index it and check its
-            # phones while this process validates it (their work is thrown away if
-            # validation fails: they only ever read the data).
-            helpers = _start_helpers(data, target)
+            helpers = _start_helpers(data, target, helpers)
             report("checking", 2, 3)
             items = validate(data, text, source)
             del data, text
@@ -377,7 +378,7 @@ def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, byt
 HELPERS_FROM = 20_000
 """Directories with at least this many items are built with helper processes."""
 
-MAIN_PHONE_SHARE = 0.6
+MAIN_PHONE_SHARE = 0.75
 """The part of the phone numbers this process checks itself on a first load, while one
 helper checks the rest and two others write the tables and the index."""
 
@@ -398,6 +399,7 @@ class _Forked:
             status = 1
             try:
                 os.close(read)
+                gc.disable()  # a short life, making many objects and no cycles
                 payload = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
                 with open(write, "wb", closefd=True) as out:
                     out.write(payload)
@@ -498,34 +500,75 @@ class _Helpers:
             self.phones = None
 
 
-def _start_helpers(data: Any, target: Path) -> _Helpers | None:
-    """Fork the helpers for a large directory, or None.
+HELPER_TEXT_FROM = 4_000_000
+"""Files of at least this many characters (about 10,000 contacts) are indexed by a helper
+that parses the file itself."""
 
-    Forking is only done from a single-threaded process (the CLI): the app loads
-    from a worker thread, and forking beside other threads is unsafe.  Small
-    directories are not worth it.  `data` is not validated yet: whatever a
-    helper makes of a bad file is never used (validation fails first, and the
-    helpers are stopped).
+
+def _can_fork() -> bool:
+    """Forking is only done from a single-threaded process (the CLI): the app loads
+    from a worker thread, and forking beside other threads is unsafe."""
+    return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
+        and hasattr(os, "fork")
+
+
+def _start_indexer(text: str, source: Path, target: Path) -> _Helpers | None:
+    """For a large file, fork the helper that parses it and writes the entries and the
+    search index into a part file; None for a small file.
+
+    It parses the text itself (on the second core, while this process parses)
+    rather than sharing this process's parsed data: that would cost it a copy
+    of every page it touches, and it touches everything.
     """
-    if not isinstance(data, dict) or (os.cpu_count() or 1) < 2 \
-            or threading.active_count() > 1 or not hasattr(os, "fork"):
-        return None
-    items = {kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
-    if not all(isinstance(v, list) for v in items.values()):
-        return None
-    total = sum(len(v) for v in items.values())
-    if total < HELPERS_FROM:
+    if len(text) < HELPER_TEXT_FROM or not _can_fork():
         return None
     import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
 
     folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
     helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
+    part = Path(f"{helpers.stem}indexing.part")
+    try:
+        helpers.jobs["indexing"] = (_Forked(_parse_and_index, text, source, part), part)
+    except OSError:
+        return None
+    return helpers
+
+
+def _parse_and_index(text: str, source: Path, part: Path) -> list[str]:
+    data = parse(text, source)
+    items = {kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
+    return _part_job(_write_index, items, part, sum(len(v) for v in items.values()))
+
+
+def _start_helpers(data: Any, target: Path, helpers: _Helpers | None = None
+                   ) -> _Helpers | None:
+    """Fork the helpers for a large directory (beside the indexer, if there is one), or
+    return None, having stopped the indexer.
+
+    Small directories are not worth it.  `data` is not validated yet: whatever a
+    helper makes of a bad file is never used (validation fails first, and the
+    helpers are stopped).
+    """
+    items = ({kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
+             if isinstance(data, dict) else {})
+    if not items or not _can_fork() or not all(isinstance(v, list) for v in items.values()) \
+            or sum(len(v) for v in items.values()) < HELPERS_FROM:
+        if helpers is not None:
+            helpers.cancel()
+        return None
+    total = sum(len(v) for v in items.values())
+    import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
+
+    if helpers is None:
+        folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
+        helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
         keys = list(_wanted_phones(items))
     except Exception:  # noqa: BLE001 - a malformed file: validation will say what is wrong
         keys = None
     try:
-        helpers.start_part("indexing", _write_index, items, total)
+        if "indexing" not in helpers.jobs:
+            helpers.start_part("indexing", _write_index, items, total)
         helpers.start_part("tables", _write_kind_tables, items, total)
         if keys:
             helpers.phone_keys = keys
