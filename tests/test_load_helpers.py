@@ -40,8 +40,11 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
     loader._index_job = dies(loader._index_job)
     loader._phone_job = dies(loader._phone_job)
     loader._write_kind_tables = dies(loader._write_kind_tables)
-if mode == "half":  # this process checks most numbers itself
+if mode == "half":  # this process checks most numbers itself, rows go in in small chunks
     loader.MAIN_PHONE_SHARE = 0.9
+    loader.CHUNK = 7
+if mode == "no-tables-helper":  # as for a huge directory: this process writes the tables
+    loader.TABLES_HELPER_UP_TO = 0
 def children_left():
     try:
         return os.waitpid(-1, os.WNOHANG) is not None
@@ -87,7 +90,7 @@ def alone(tmp_path_factory) -> dict[str, list]:
     return contents(db)
 
 
-@pytest.mark.parametrize("mode", ["helpers", "dying", "half"])
+@pytest.mark.parametrize("mode", ["helpers", "dying", "half", "no-tables-helper"])
 def test_helpers_build_the_same_database_first_and_on_reload(mode, alone, tmp_path):
     db = tmp_path / "directory.db"
     for _ in ("first load", "reload"):  # a reload reuses the old database's phone checks

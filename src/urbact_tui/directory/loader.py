@@ -267,6 +267,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     # item's own warnings).
     checks = _phone_checks(items, cities, previous, report, helpers)
     phone_table = f"{schema.CONTACT.plural}_phones"
+    assert columns["warnings"] == ["kind", "item_id", "field", "message", "origin"]
     phone_rows: list[tuple] = []
     warning_rows: list[tuple] = []
     for kind in schema.KINDS:
@@ -276,9 +277,14 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
                 _phone_rows(item, cities, checks, columns[phone_table], phone_rows, warning_rows)
             for message in item.get("warnings") or ():
                 warning_rows.append((kind.name, item["id"], None, message, "source"))
+            if len(phone_rows) >= CHUNK:  # in chunks, in order: a bounded heap of rows
+                _insert(conn, phone_table, columns[phone_table], phone_rows)
+                phone_rows.clear()
+            if len(warning_rows) >= CHUNK:
+                _insert(conn, "warnings", columns["warnings"], warning_rows)
+                warning_rows.clear()
     del checks
     _insert(conn, phone_table, columns[phone_table], phone_rows)
-    assert columns["warnings"] == ["kind", "item_id", "field", "message", "origin"]
     _insert(conn, "warnings", columns["warnings"], warning_rows)
     del phone_rows, warning_rows
     if tables_part is not None:
@@ -330,15 +336,22 @@ def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
                        columns: dict[str, list[str]], report: Progress, total: int) -> list[str]:
     """Write the kinds' own tables and their list tables (not phones or warnings)."""
     done = 0
-    written = []
+    written: dict[str, None] = {}
     for kind in schema.KINDS:
-        rows = _kind_rows(kind, items[kind.plural], columns, report, done, total)
-        done += len(items[kind.plural])
-        for table, table_rows in rows.items():
-            _insert(conn, table, columns[table], table_rows)
-            written.append(table)
-        del rows
-    return written
+        kind_items = items[kind.plural]
+        for start in range(0, len(kind_items), CHUNK):  # chunks: a bounded heap of rows
+            chunk = kind_items[start:start + CHUNK]
+            rows = _kind_rows(kind, chunk, columns, report, done, total)
+            done += len(chunk)
+            for table, table_rows in rows.items():
+                _insert(conn, table, columns[table], table_rows)
+                written[table] = None
+            del rows, chunk
+    return list(written)
+
+
+CHUNK = 50_000
+"""Rows are built and inserted this many items at a time (each table's in item order)."""
 
 
 def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
@@ -378,9 +391,15 @@ def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, byt
 HELPERS_FROM = 20_000
 """Directories with at least this many items are built with helper processes."""
 
+TABLES_HELPER_UP_TO = 300_000
+"""Above this many items the kinds' tables are written by the main process: a helper
+writing them would hold a copy of most of the directory (copy-on-write pages touched
+while reading it) beside the main process and the index helper."""
+
 MAIN_PHONE_SHARE = 0.75
 """The part of the phone numbers this process checks itself on a first load, while one
-helper checks the rest and two others write the tables and the index."""
+helper checks the rest and two others write the tables and the index (half of it when
+this process writes the tables itself)."""
 
 
 class _HelperFailed(Exception):
@@ -569,12 +588,14 @@ def _start_helpers(data: Any, target: Path, helpers: _Helpers | None = None
     try:
         if "indexing" not in helpers.jobs:
             helpers.start_part("indexing", _write_index, items, total)
-        helpers.start_part("tables", _write_kind_tables, items, total)
+        if total <= TABLES_HELPER_UP_TO:
+            helpers.start_part("tables", _write_kind_tables, items, total)
         if keys:
             helpers.phone_keys = keys
             helpers.previous = target if target.is_file() else None
             if helpers.previous is None:  # a first load: the numbers are shared out now
-                split = len(keys) - int(len(keys) * MAIN_PHONE_SHARE)
+                share = MAIN_PHONE_SHARE if "tables" in helpers.jobs else MAIN_PHONE_SHARE / 2
+                split = len(keys) - int(len(keys) * share)
                 helpers.main_keys = keys[split:]
                 helpers.phones = _Forked(_phone_job, keys[:split], None)
             else:  # a reload: the helper takes what the old database knows, and half the rest
