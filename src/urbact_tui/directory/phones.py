@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
+# Keep every compiled metadata pattern instead of going through re's own cache on
+# each use (ten look-ups a number; about a tenth of the time of a check).  Newer
+# phonenumbers releases only (it is not in 9.0.0); the results are the same.
+if hasattr(phonenumbers, "enable_pattern_cache"):
+    phonenumbers.enable_pattern_cache()
+
 
 @dataclass
 class NormalisedPhone:
