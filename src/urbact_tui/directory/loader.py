@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import gc
 import glob
 import json
@@ -355,9 +356,10 @@ CHUNK = 50_000
 
 
 def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
-                 columns: Any = None, report: Any = None, total: Any = None) -> list[str]:
+                 columns: Any = None, report: Any = None, total: Any = None,
+                 consume: bool = False) -> list[str]:
     """Build the entries and the search index and write them."""
-    entry_rows, blobs = _index_job(items)
+    entry_rows, blobs = _index_job(items, consume)
     _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
     _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
     return ["entries", "search_index"]
@@ -379,11 +381,17 @@ def _part_job(write: Callable[..., list[str]], items: dict[str, list[dict]], par
     return written
 
 
-def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, bytes]]:
-    """The entries table's rows and the search index blobs for `items`."""
+def _index_job(items: dict[str, list[dict]], consume: bool = False
+               ) -> tuple[list[tuple], dict[str, bytes]]:
+    """The entries table's rows and the search index blobs for `items`.  With `consume`
+    the item lists are emptied once the entries are made (a helper's own copy: the
+    index's arrays then need less memory beside it)."""
     entries = build_entries(items)
-    rows = [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)]
-    return rows, build_index(entries, KIND_CODES)
+    if consume:
+        for values in items.values():
+            values.clear()
+    blobs = build_index(entries, KIND_CODES)
+    return [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)], blobs
 
 
 # --- helper processes -------------------------------------------------------------
@@ -556,7 +564,9 @@ def _start_indexer(text: str, source: Path, target: Path) -> _Helpers | None:
 def _parse_and_index(text: str, source: Path, part: Path) -> list[str]:
     data = parse(text, source)
     items = {kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
-    return _part_job(_write_index, items, part, sum(len(v) for v in items.values()))
+    del data
+    return _part_job(functools.partial(_write_index, consume=True), items, part,
+                     sum(len(v) for v in items.values()))
 
 
 def _start_helpers(data: Any, target: Path, helpers: _Helpers | None = None
