@@ -54,3 +54,33 @@ def test_importing_the_app_leaves_heavy_libraries_for_later():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_touched_but_unchanged_yaml_is_hashed_once(tmp_path, monkeypatch):
+    import hashlib
+
+    from urbact_tui.directory import store
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "mine.yaml"
+    shutil.copy(bundled_seed(), source)
+    db = tmp_path / "d.db"
+    load(source, db)
+    os.utime(source, ns=(1_000_000_000, 1_000_000_000))  # touched: another mtime, same text
+    hashed = []
+    file_digest = hashlib.file_digest
+
+    def counting(*args, **kwargs):
+        hashed.append(1)
+        return file_digest(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "file_digest", counting)
+    for _ in range(3):
+        directory = open_current(db)
+        assert directory is not None  # unchanged: no rebuild
+        directory.close()
+    assert len(hashed) == 1  # then remembered in the cache folder
+    assert (tmp_path / "cache" / "urbact-tui" / store.CHECKED_SOURCES).is_file()
+    text = source.read_text(encoding="utf-8").replace("name: Loulé", "name: Loulé Town", 1)
+    source.write_text(text, encoding="utf-8")
+    assert open_current(db) is None  # a real change is still found

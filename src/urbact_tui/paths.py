@@ -31,3 +31,10 @@ def database_path(explicit: str | os.PathLike | None = None) -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / "directory.db"
+
+
+def cache_folder() -> Path:
+    """The user's cache folder for urbact-tui (what can be lost without harm)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)

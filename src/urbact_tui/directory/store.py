@@ -9,6 +9,7 @@ rebuilt from that same file (never silently replaced by the seed).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import urllib.parse
@@ -316,7 +317,13 @@ def _rebuilt(source: Path, db_path: Path, progress: "Progress | None") -> Direct
 
 
 def _changed(source: Path, meta: dict[str, str]) -> bool:
-    """Has the recorded YAML changed since the build?  Size and mtime first, then hash."""
+    """Has the recorded YAML changed since the build?  Size and mtime first, then hash.
+
+    A file touched but not changed (a checkout, a copy, an editor saving it as it
+    was) has another mtime but the same hash.  Hashing 38 MB (100k contacts) costs
+    0.1-0.3 s, and would be paid on every start until the next build: so a match is
+    remembered in the user's cache folder, keyed by the file's size and mtime.
+    """
     try:
         stat = source.stat()
     except OSError:
@@ -324,10 +331,55 @@ def _changed(source: Path, meta: dict[str, str]) -> bool:
     if str(stat.st_size) == meta.get("source_size") and \
             str(stat.st_mtime_ns) == meta.get("source_mtime_ns"):
         return False
+    expected = meta.get("source_sha256")
+    if expected and _known_unchanged(source, stat, expected):
+        return False
     import hashlib  # only when the file's size or time changed
 
     try:
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        with source.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
     except OSError:
         return False  # unreadable now (permissions, a folder): keep what we have
-    return digest != meta.get("source_sha256")
+    if digest != expected:
+        return True
+    _remember_unchanged(source, stat, digest)
+    return False
+
+
+CHECKED_SOURCES = "checked-sources.json"
+"""In the user's cache folder: {source path: [size, mtime_ns, sha256]} of YAML files
+found unchanged by their hash although their size or mtime differed from the build's."""
+MAX_CHECKED_SOURCES = 20
+
+
+def _checked_sources() -> dict[str, list]:
+    from ..paths import cache_folder
+
+    try:
+        checked = json.loads((cache_folder() / CHECKED_SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return checked if isinstance(checked, dict) else {}
+
+
+def _known_unchanged(source: Path, stat: os.stat_result, sha256: str) -> bool:
+    return _checked_sources().get(str(source)) == [stat.st_size, stat.st_mtime_ns, sha256]
+
+
+def _remember_unchanged(source: Path, stat: os.stat_result, sha256: str) -> None:
+    """Best effort: a cache folder that cannot be written only means hashing again."""
+    from ..paths import cache_folder
+
+    checked = _checked_sources()
+    checked.pop(str(source), None)
+    checked[str(source)] = [stat.st_size, stat.st_mtime_ns, sha256]
+    checked = dict(list(checked.items())[-MAX_CHECKED_SOURCES:])
+    try:
+        folder = cache_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{CHECKED_SOURCES}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(checked), encoding="utf-8")
+        os.replace(temporary, folder / CHECKED_SOURCES)
+    except OSError:
+        pass
