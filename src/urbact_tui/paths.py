@@ -1,4 +1,4 @@
-"""Where things live: the bundled directory and the user's database.
+"""Where things live: the bundled directory, the user's database and cache.
 
 The database defaults to the platform's user data folder (platformdirs) so it
 survives upgrades and works from any working directory; `--db` and the
