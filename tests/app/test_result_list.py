@@ -73,3 +73,20 @@ async def test_results_arrow_keys_pages_and_the_mouse(app):
         await pilot.hover("#results", offset=(5, 3))
         assert results._hover == int(results.scroll_offset.y) + 2
         await settle(pilot)
+
+
+async def test_the_key_bar_is_rebuilt_only_when_its_keys_change(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.main_screen.query_one("KeyFooter")
+        keys = lambda: [key.description for key in footer.query("FooterKey")]  # noqa: E731
+        assert "Copy" in keys()
+        built = footer._drawn
+        app.main_screen.search_input.blur()
+        app.main_screen.search_input.focus()  # focus moves, the keys stay the same
+        await settle(pilot)
+        assert footer._drawn is built  # not rebuilt
+        await type_query(pilot, "loule")
+        await pilot.press("enter")  # into the detail pane: its own keys
+        await settle(pilot)
+        assert "Open" in keys() and footer._drawn is not built

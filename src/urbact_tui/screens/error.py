@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from ..directory.errors import DirectoryError
+from ..widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ..app import UrbactApp
@@ -47,7 +48,7 @@ class ErrorScreen(Screen):
             with Horizontal(id="error-buttons"):
                 yield Button("Rebuild from bundled data", id="rebuild", variant="primary")
                 yield Button("Quit", id="quit")
-        yield Footer()
+        yield KeyFooter()
 
     def _explanation(self) -> str:
         text = (f"Rebuilding writes a new database to\n  {self.db_path}\n"

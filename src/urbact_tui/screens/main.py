@@ -19,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import DescendantFocus, Key, Resize
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.worker import get_current_worker
 
 from ..widgets.detail import DetailPane, contact_summary
+from ..widgets.footer import KeyFooter
 from ..widgets.results import ResultList, parse_option_id
 from ..widgets.search_input import KIND_PLURALS, SearchInput, next_kind, parse_query
 
@@ -75,7 +76,7 @@ class MainScreen(Screen):
         with Horizontal(id="panes"):
             yield ResultList(id="results")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     # -- parts
 

@@ -15,8 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from ..widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from ..app import UrbactApp
@@ -73,7 +75,7 @@ class TimelineScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(LEGEND, id="timeline-legend")
         yield TimelineList(*self._options(), id="timeline-list")
-        yield Footer()
+        yield KeyFooter()
 
     def _options(self) -> list[Option]:
         options: list[Option] = []
