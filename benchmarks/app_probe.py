@@ -48,19 +48,23 @@ async def probe(mode: str, db: Path, queries: list[str]) -> None:
     if app_class is None:
         emit({"error": "urbact_tui.app has no UrbactApp class yet"})
         return
+    from urbact_tui.screens.main import MainScreen
+
     app = app_class(db)
     shown: list[tuple[str, float]] = []
+    # wrap MainScreen._show_hits on the class, before the app starts: the first results
+    # may be shown before the probe gets control back after the first screen
+    original = getattr(MainScreen, "_show_hits", None)
+    if original is not None:
+        def record(self, text, *args, **kwargs):
+            result = original(self, text, *args, **kwargs)
+            shown.append((text, time.perf_counter()))
+            return result
+        MainScreen._show_hits = record
 
     async with app.run_test(size=(120, 40)) as pilot:
         first_screen = time.perf_counter() - T0
         screen = app.screen
-        original = getattr(screen, "_show_hits", None)
-        if original is not None:
-            def record(text, *args, **kwargs):  # wraps MainScreen._show_hits
-                result = original(text, *args, **kwargs)
-                shown.append((text, time.perf_counter()))
-                return result
-            screen._show_hits = record
         ready = await _wait(lambda: getattr(app, "directory", None) is not None)
         if not ready:
             emit({"error": "the directory did not open within 60 s"})
