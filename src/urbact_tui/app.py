@@ -3,7 +3,7 @@
 The first screen appears at once.  While Textual starts up, a thread opens
 the database and reads the first results; the main screen's `open_directory`
 worker takes them (or builds the database from the bundled directory on first
-run), the first results are drawn in the frame after the first one, and the
+run), the first results are drawn as soon as they are read, and the
 search index (numpy and its blobs) loads in the background after that — a
 search typed before it is loaded loads it at once.  Copying, saving .vcf
 files, the timeline, reloading and help are app-wide actions, reachable from
@@ -64,8 +64,6 @@ EXIT_OK, EXIT_DATA_ERROR = 0, 2
 INDEX_LOAD_DELAY = 0.25
 """Seconds after the first results are asked for before the search index loads (in the
 background; a search typed sooner loads it at once)."""
-NEXT_FRAME = 1 / 60
-"""Seconds after the first frame before the first results may be drawn."""
 
 
 def _directory_commands() -> type["DirectoryCommands"]:
@@ -149,31 +147,9 @@ class UrbactApp(App[int]):
         self.directory_error: DirectoryError | None = None
         self._lock = threading.Lock()
         self._early: _EarlyOpening | None = None
-        self._first_frame_shown = False
-        self._after_first_frame: list[Callable[[], object]] = []
 
     def on_load(self) -> None:
         self._early = _EarlyOpening(self.db_path)  # overlaps Textual's start-up
-
-    def on_ready(self) -> None:
-        """The first frame is on screen: what waited for it comes in a frame after it."""
-        self.set_timer(NEXT_FRAME, self._first_frame_passed, name="after the first frame")
-
-    def _first_frame_passed(self) -> None:
-        self._first_frame_shown = True
-        for callback in self._after_first_frame:
-            callback()
-        self._after_first_frame.clear()
-
-    def _once_first_frame_shown(self, callback: Callable[[], object]) -> None:
-        """The first results follow the first frame, rather than racing it to the screen
-        (they can be ready first: the directory opens while Textual starts up).  Tools
-        that wait for the first screen and then watch for results, such as
-        benchmarks/app_probe.py, rely on this order."""
-        if self._first_frame_shown:
-            callback()
-        else:
-            self._after_first_frame.append(callback)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing on the current screen (they also vanish from the footer)."""
@@ -303,7 +279,7 @@ class UrbactApp(App[int]):
             self.notify(f"{count:,} records from {self.db_path}", title="Data reloaded")
             self._load_search_index_soon()
         else:
-            self._once_first_frame_shown(self._search_first)
+            self._search_first()
         if rebuilt:
             self.notify(f"{count:,} records from the bundled directory written to {self.db_path}",
                         title="Directory rebuilt", timeout=8)
