@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import functools
 import gc
 import glob
 import json
@@ -49,16 +48,15 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     target = Path(target).expanduser()
     report("reading", 0, 3)
     text, digest = read_text(source)
-    # A large file is indexed by a helper that parses it too, on the core that is
-    # idle while this process parses; the other helpers start on the parsed data,
-    # while this process validates it (their work is thrown away if validation
-    # fails: they only ever read the data).
-    helpers = _start_indexer(text, source, target)
+    helpers: _Helpers | None = None
     try:
         with _cyclic_gc_paused():  # parsing makes millions of objects and no cycles
             report("parsing", 1, 3)
             data = parse(text, source)
-            helpers = _start_helpers(data, target, helpers)
+            # Helpers start on the parsed data at once: they index it and check its
+            # phones while this process validates it and writes the tables (their
+            # work is thrown away if validation fails: they only ever read the data).
+            helpers = _start_helpers(data, target)
             report("checking", 2, 3)
             items = validate(data, text, source)
             del data, text
@@ -251,18 +249,14 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     """Create the tables and write every row, the entries and the index.
 
     Without helpers everything is written here.  With them, a helper has written
-    the kinds' tables and another the entries and index, each into a part file of
-    its own with the same schema; they are copied in here by SQLite (an INSERT ...
-    SELECT into an empty table with the same schema copies the stored records as
-    they are, about ten times faster than inserting them), and this process writes
-    only the phones, the warnings and the meta rows.
+    the entries and the index into a part file with the same schema, copied in
+    here by SQLite (an INSERT ... SELECT into an empty table with the same schema
+    copies the stored records as they are, much faster than inserting them).
     """
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
     parts: list[tuple[Path, list[str]]] = []
-    tables_part = helpers.take("tables") if helpers is not None else None
-    if tables_part is None:
-        _write_kind_tables(conn, items, columns, report, total)
+    _write_kind_tables(conn, items, columns, report, total)
     # Rows that need the phone checks: the contacts' phones, and the warnings of
     # every kind (they go in together, in item order: checks first, then the
     # item's own warnings).
@@ -288,12 +282,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     _insert(conn, phone_table, columns[phone_table], phone_rows)
     _insert(conn, "warnings", columns["warnings"], warning_rows)
     del phone_rows, warning_rows
-    if tables_part is not None:
-        tables_part = tables_part()  # wait for the helper: its part file, or None
-        if tables_part is None:      # it failed: write the tables here after all
-            _write_kind_tables(conn, items, columns, report, total)
-        else:
-            parts.append(tables_part)
     report("indexing", total, total)
     index_part = helpers.take("indexing") if helpers is not None else None
     index_part = index_part() if index_part is not None else None
@@ -356,10 +344,9 @@ CHUNK = 50_000
 
 
 def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
-                 columns: Any = None, report: Any = None, total: Any = None,
-                 consume: bool = False) -> list[str]:
+                 columns: Any = None, report: Any = None, total: Any = None) -> list[str]:
     """Build the entries and the search index and write them."""
-    entry_rows, blobs = _index_job(items, consume)
+    entry_rows, blobs = _index_job(items)
     _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
     _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
     return ["entries", "search_index"]
@@ -381,15 +368,9 @@ def _part_job(write: Callable[..., list[str]], items: dict[str, list[dict]], par
     return written
 
 
-def _index_job(items: dict[str, list[dict]], consume: bool = False
-               ) -> tuple[list[tuple], dict[str, bytes]]:
-    """The entries table's rows and the search index blobs for `items`.  With `consume`
-    the item lists are emptied once the entries are made (a helper's own copy: the
-    index's arrays then need less memory beside it)."""
+def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, bytes]]:
+    """The entries table's rows and the search index blobs for `items`."""
     entries = build_entries(items)
-    if consume:
-        for values in items.values():
-            values.clear()
     blobs = build_index(entries, KIND_CODES)
     return [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)], blobs
 
@@ -399,15 +380,10 @@ def _index_job(items: dict[str, list[dict]], consume: bool = False
 HELPERS_FROM = 20_000
 """Directories with at least this many items are built with helper processes."""
 
-TABLES_HELPER_UP_TO = 300_000
-"""Above this many items the kinds' tables are written by the main process: a helper
-writing them would hold a copy of most of the directory (copy-on-write pages touched
-while reading it) beside the main process and the index helper."""
-
-MAIN_PHONE_SHARE = 0.75
-"""The part of the phone numbers this process checks itself on a first load, while one
-helper checks the rest and two others write the tables and the index (half of it when
-this process writes the tables itself)."""
+MAIN_PHONE_SHARE = 0.4
+"""The part of the phone numbers this process checks itself on a first load (after
+validating and writing the tables), while one helper checks the rest and another
+builds the index."""
 
 
 class _HelperFailed(Exception):
@@ -423,7 +399,7 @@ class _Forked:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            status = 1
+            status = 1  # unless it all works: the parent then redoes the work
             try:
                 os.close(read)
                 gc.disable()  # a short life, making many objects and no cycles
@@ -431,8 +407,6 @@ class _Forked:
                 with open(write, "wb", closefd=True) as out:
                     out.write(payload)
                 status = 0
-            except BaseException:  # noqa: BLE001 - the parent redoes the work
-                pass
             finally:
                 os._exit(status)
         os.close(write)
@@ -481,9 +455,13 @@ class _Forked:
 
 
 class _Helpers:
-    """The helper processes of one load: one writes the kinds' tables and one the
-    entries and the search index, each into a part file beside the database; one
-    checks phone numbers."""
+    """The helper processes of one load: one writes the entries and the search index
+    into a part file beside the database, one checks phone numbers.
+
+    (Measured on the 2-core benchmark machine: a helper that parsed the file
+    itself for the index, or one that wrote the kinds' tables into a part file
+    too, made loads slower there -- more work in all, little of it in
+    parallel -- so the main process parses once and writes the tables.)"""
 
     def __init__(self, stem: str) -> None:
         self.stem = stem  # part files are named <stem><label>.part
@@ -527,11 +505,6 @@ class _Helpers:
             self.phones = None
 
 
-HELPER_TEXT_FROM = 4_000_000
-"""Files of at least this many characters (about 10,000 contacts) are indexed by a helper
-that parses the file itself."""
-
-
 def _can_fork() -> bool:
     """Forking is only done from a single-threaded process (the CLI): the app loads
     from a worker thread, and forking beside other threads is unsafe."""
@@ -539,40 +512,8 @@ def _can_fork() -> bool:
         and hasattr(os, "fork")
 
 
-def _start_indexer(text: str, source: Path, target: Path) -> _Helpers | None:
-    """For a large file, fork the helper that parses it and writes the entries and the
-    search index into a part file; None for a small file.
-
-    It parses the text itself (on the second core, while this process parses)
-    rather than sharing this process's parsed data: that would cost it a copy
-    of every page it touches, and it touches everything.
-    """
-    if len(text) < HELPER_TEXT_FROM or not _can_fork():
-        return None
-    import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
-
-    folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
-    helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
-    part = Path(f"{helpers.stem}indexing.part")
-    try:
-        helpers.jobs["indexing"] = (_Forked(_parse_and_index, text, source, part), part)
-    except OSError:
-        return None
-    return helpers
-
-
-def _parse_and_index(text: str, source: Path, part: Path) -> list[str]:
-    data = parse(text, source)
-    items = {kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
-    del data
-    return _part_job(functools.partial(_write_index, consume=True), items, part,
-                     sum(len(v) for v in items.values()))
-
-
-def _start_helpers(data: Any, target: Path, helpers: _Helpers | None = None
-                   ) -> _Helpers | None:
-    """Fork the helpers for a large directory (beside the indexer, if there is one), or
-    return None, having stopped the indexer.
+def _start_helpers(data: Any, target: Path) -> _Helpers | None:
+    """Fork the helpers for a large directory, or None.
 
     Small directories are not worth it.  `data` is not validated yet: whatever a
     helper makes of a bad file is never used (validation fails first, and the
@@ -582,30 +523,23 @@ def _start_helpers(data: Any, target: Path, helpers: _Helpers | None = None
              if isinstance(data, dict) else {})
     if not items or not _can_fork() or not all(isinstance(v, list) for v in items.values()) \
             or sum(len(v) for v in items.values()) < HELPERS_FROM:
-        if helpers is not None:
-            helpers.cancel()
         return None
     total = sum(len(v) for v in items.values())
     import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
 
-    if helpers is None:
-        folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
-        helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
+    folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
+    helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
         keys = list(_wanted_phones(items))
     except Exception:  # noqa: BLE001 - a malformed file: validation will say what is wrong
         keys = None
     try:
-        if "indexing" not in helpers.jobs:
-            helpers.start_part("indexing", _write_index, items, total)
-        if total <= TABLES_HELPER_UP_TO:
-            helpers.start_part("tables", _write_kind_tables, items, total)
+        helpers.start_part("indexing", _write_index, items, total)
         if keys:
             helpers.phone_keys = keys
             helpers.previous = target if target.is_file() else None
             if helpers.previous is None:  # a first load: the numbers are shared out now
-                share = MAIN_PHONE_SHARE if "tables" in helpers.jobs else MAIN_PHONE_SHARE / 2
-                split = len(keys) - int(len(keys) * share)
+                split = len(keys) - int(len(keys) * MAIN_PHONE_SHARE)
                 helpers.main_keys = keys[split:]
                 helpers.phones = _Forked(_phone_job, keys[:split], None)
             else:  # a reload: the helper takes what the old database knows, and half the rest
