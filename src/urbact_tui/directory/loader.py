@@ -377,7 +377,7 @@ def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, byt
 
 # --- helper processes -------------------------------------------------------------
 
-HELPERS_FROM = 20_000
+HELPERS_FROM = 5_000
 """Directories with at least this many items are built with helper processes."""
 
 MAIN_PHONE_SHARE = 0.4
