@@ -90,3 +90,15 @@ async def test_the_key_bar_is_rebuilt_only_when_its_keys_change(app):
         await pilot.press("enter")  # into the detail pane: its own keys
         await settle(pilot)
         assert "Open" in keys() and footer._drawn is not built
+
+
+async def test_a_new_theme_redraws_the_rows_in_its_colours(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_query(pilot, "loule")
+        results = app.main_screen.results
+        before = results.render_line(0)
+        app.theme = "textual-light"
+        await settle(pilot)
+        after = results.render_line(0)
+        assert after.text == before.text
+        assert [s.style for s in after] != [s.style for s in before]

@@ -9,6 +9,7 @@ visible rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
@@ -131,6 +132,8 @@ class ResultList(ScrollView, can_focus=False):
         self._highlighted: int | None = None
         self._hover: int | None = None
         self._rows: dict[tuple[int, str, int], Strip] = {}
+        self._palettes: dict[str, ResultList._Palette] = {}
+        self._width = 0
 
     # -- content
 
@@ -173,6 +176,7 @@ class ResultList(ScrollView, can_focus=False):
         """A theme or CSS change: draw every row again in the new colours."""
         super().notify_style_update()
         self._rows.clear()
+        self._palettes.clear()
 
     # -- the highlight
 
@@ -254,35 +258,57 @@ class ResultList(ScrollView, can_focus=False):
 
     # -- drawing
 
+    @dataclass(frozen=True)
+    class _Palette:
+        """The styles of one kind of row (plain, highlighted, under the mouse)."""
+
+        base: Style
+        match: Style
+        muted: Style
+        kinds: dict[str, Style]
+
+    def _palette(self, state: str) -> _Palette:
+        """Styles resolved once per theme, not per row: resolving them walks the DOM."""
+        palette = self._palettes.get(state)
+        if palette is None:
+            def layer(name: str) -> Style:  # a component's text style, over the row's background
+                style = self.get_component_rich_style(f"result-list--{name}", default=PLAIN)
+                return Style(color=style.color, bold=style.bold, italic=style.italic,
+                             underline=style.underline)
+
+            base = (self.get_component_rich_style(f"result-list--{state}") if state
+                    else self.rich_style)
+            palette = self._palettes[state] = self._Palette(
+                base, base + layer("match"), base + layer("muted"),
+                {kind: base + layer(kind) for kind in KIND_STYLES})
+        return palette
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._width = self.scrollable_content_region.width  # once per redraw, not per row
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_offset.y)
-        width = self.scrollable_content_region.width
+        width = self._width
         if not self.hits:
             if row == 0 and self.message:
                 style = self.get_component_rich_style("result-list--message")
-                return fit([Segment(self.message, style)], width, self.rich_style)
-            return Strip.blank(width, self.rich_style)
+                return fit([Segment(self.message, style)], width, self._palette("").base)
+            return Strip.blank(width, self._palette("").base)
         if row >= len(self.hits):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._palette("").base)
         state = ("highlighted" if row == self._highlighted
                  else "hover" if row == self._hover else "")
         key = (row, state, width)
         strip = self._rows.get(key)
         if strip is None:
-            strip = self._rows[key] = self._draw(self.hits[row], state, width)
+            strip = self._rows[key] = self._draw(self.hits[row], self._palette(state), width)
         return strip
 
-    def _draw(self, hit: Hit, state: str, width: int) -> Strip:
-        def layer(name: str) -> Style:
-            """A component's text colour and style, to put over the row's background."""
-            style = self.get_component_rich_style(f"result-list--{name}", default=PLAIN)
-            return Style(color=style.color, bold=style.bold, italic=style.italic,
-                         underline=style.underline)
-
-        base = self.get_component_rich_style(f"result-list--{state}") if state else self.rich_style
-        match, muted = base + layer("match"), base + layer("muted")
+    def _draw(self, hit: Hit, palette: _Palette, width: int) -> Strip:
+        base, match, muted = palette.base, palette.match, palette.muted
         label = KIND_LABELS.get(hit.kind, hit.kind).ljust(BADGE_WIDTH)
-        segments = [Segment(label, base + layer(hit.kind))]
+        segments = [Segment(label, palette.kinds.get(hit.kind, base))]
         segments += spans_to_segments(hit.title, hit.title_spans, base, match)
         if hit.subtitle:
             segments.append(Segment(" — ", muted))
