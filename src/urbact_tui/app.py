@@ -41,7 +41,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from . import textual_fixes
+from . import idle_gc, textual_fixes
 from .directory.errors import DirectoryError
 from .paths import bundled_seed
 from .screens.main import RESULT_LIMIT, MainScreen
@@ -147,9 +147,11 @@ class UrbactApp(App[int]):
         self.directory_error: DirectoryError | None = None
         self._lock = threading.Lock()
         self._early: _EarlyOpening | None = None
+        self.idle_gc = idle_gc.IdleCollector(self)
 
     def on_load(self) -> None:
         self._early = _EarlyOpening(self.db_path)  # overlaps Textual's start-up
+        idle_gc.defer_full_collections()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing on the current screen (they also vanish from the footer)."""

@@ -102,3 +102,30 @@ async def test_a_new_theme_redraws_the_rows_in_its_colours(app):
         after = results.render_line(0)
         assert after.text == before.text
         assert [s.style for s in after] != [s.style for s in before]
+
+
+async def test_full_collections_wait_for_a_pause_in_typing(app):
+    import gc
+
+    from urbact_tui import idle_gc
+
+    collections: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            collections.append(1)
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert gc.get_threshold()[2] == idle_gc.FULL_COLLECTION_THRESHOLD
+            collections.clear()
+            await type_query(pilot, "lou")
+            await pilot.pause(idle_gc.IDLE_SECONDS + 0.3)
+            assert collections  # the pause after the results came was used for one
+            assert app.idle_gc._timer is None
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)

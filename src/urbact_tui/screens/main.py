@@ -147,6 +147,7 @@ class MainScreen(Screen):
     def _show_hits(self, text: str, kind: str | None, hits: list) -> None:
         if text != self.search_input.value:
             return  # a stale answer; the newer search is on its way
+        self.app.idle_gc.collect_soon()
         what = KIND_PLURALS[kind] if kind else "entries"
         empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
         browsing = not text.strip() and kind is None  # the welcome stays until ↓ or a letter
@@ -247,11 +248,13 @@ class MainScreen(Screen):
 
     def _add_contact_details(self, record: dict[str, Any]) -> None:
         """Put each linked contact's phone under its link: a city's office phone at a glance."""
-        for name in ("contacts", "parent", "authors"):
-            for link in (record.get("links") or {}).get(name, [])[:MAX_CONTACT_DETAILS]:
-                contact = self.app.call_directory("get", "contact", link["id"])
-                if contact is not None:
-                    link["detail"] = contact_summary(contact)
+        links = [link for name in ("contacts", "parent", "authors")
+                 for link in (record.get("links") or {}).get(name, [])[:MAX_CONTACT_DETAILS]
+                 if link["kind"] == "contact"]
+        details = self.app.call_directory("contact_details", [link["id"] for link in links])
+        for link in links:
+            if (details or {}).get(link["id"]):
+                link["detail"] = contact_summary(details[link["id"]])
 
     def _show_record(self, kind: str, item_id: str, record: dict | None, visit: Visit | None) -> None:
         if record is None:
