@@ -165,3 +165,14 @@ def test_bordeaux_has_the_one_wkt_point(directory):
     location = directory.get("city", "bordeaux")["record"]["location"]
     assert (location["lat"], location["lon"]) == (44.837789, -0.57918)
     assert "added" in directory.get("city", "bordeaux")["record"]
+
+
+def test_contact_details_are_the_phones_and_emails_get_returns(directory):
+    ids = [row[0] for row in directory.query("SELECT id FROM contacts ORDER BY id")]
+    details = directory.contact_details(ids + ["no-such-contact"])
+    assert set(details) == set(ids)
+    for item_id in ids:
+        record = directory.get("contact", item_id)["record"]
+        assert details[item_id] == {"phones": record.get("phones", []),
+                                    "emails": record.get("emails") or []}
+    assert directory.contact_details([]) == {}

@@ -179,11 +179,9 @@ class Directory:
         record = self._record(rows[0][0])
         if kind is schema.CONTACT:
             record["phones"] = [
-                {k: v for k, v in zip(("raw", "ext", "label", "e164", "international", "region"), row)
-                 if v is not None}
-                for row in self.query(
-                    "SELECT raw, ext, label, e164, international, region FROM contacts_phones "
-                    "WHERE item_id = ? ORDER BY position", (item_id,))
+                _phone(row) for row in self.query(
+                    f"SELECT {PHONE_SQL} FROM contacts_phones WHERE item_id = ? ORDER BY position",
+                    (item_id,))
             ]
         summary = self.summary(kind.name, item_id)
         return {
@@ -201,6 +199,23 @@ class Directory:
                     "ORDER BY origin DESC, rowid", (kind.name, item_id))
             ],
         }
+
+    def contact_details(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The phones and e-mails of many contacts, by id, in two queries: what a city's or
+        a network's pane shows under each of its contacts, without a `get` for each."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        found = {
+            item_id: {"phones": [], "emails": self._record(data).get("emails") or []}
+            for item_id, data in self.query(f"SELECT id, data FROM contacts WHERE id IN ({marks})",
+                                             ids)
+        }
+        for item_id, *row in self.query(
+                f"SELECT item_id, {PHONE_SQL} FROM contacts_phones WHERE item_id IN ({marks}) "
+                "ORDER BY item_id, position", ids):
+            found[item_id]["phones"].append(_phone(row))
+        return found
 
     def _links(self, kind: schema.Kind, item_id: str, record: dict) -> dict[str, list[Summary]]:
         """Outgoing references (by field name), then incoming ones (by kind), schema-driven."""
@@ -258,6 +273,15 @@ class Directory:
                 "inferred": sorted((meeting.get("added") or {}).keys()),
             })
         return timeline
+
+
+PHONE_COLUMNS = ("raw", "ext", "label", "e164", "international", "region")
+PHONE_SQL = ", ".join(PHONE_COLUMNS)
+
+
+def _phone(row: Any) -> dict[str, Any]:
+    """A stored phone as the record's `phones` items are: its non-empty columns."""
+    return {name: value for name, value in zip(PHONE_COLUMNS, row) if value is not None}
 
 
 def damaged(path: Path, exc: Exception | str) -> DirectoryError:

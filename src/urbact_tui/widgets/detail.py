@@ -109,9 +109,8 @@ def _grid(rows: Iterable[tuple[str, str]], label_style: str = "dim", value_style
     return grid
 
 
-def contact_summary(contact: dict[str, Any]) -> str:
+def contact_summary(data: dict[str, Any]) -> str:
     """A contact's phones and first e-mail on one line, shown under its link."""
-    data = contact["record"]
     parts = [phone_text(p) for p in data.get("phones") or []]
     parts += (data.get("emails") or [])[:1]
     return " · ".join(parts)
