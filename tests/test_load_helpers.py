@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,44 @@ def test_a_bad_file_fails_the_same_with_helpers_and_leaves_none_running(damage, 
         (expected.returncode, expected.stdout, expected.stderr)
     assert not helped_db.exists()
     assert "children left: False" in result.stderr  # the helpers were stopped and reaped
+
+
+def test_a_helper_dies_with_its_parent(tmp_path):
+    """A load killed half-way leaves no helper running on (Linux: PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signals are Linux's")
+    pid_file = tmp_path / "helper.pid"
+    script = f"""
+import os, time
+from pathlib import Path
+from urbact_tui.directory.forked import Forked
+
+def linger():
+    Path({str(pid_file)!r}).write_text(str(os.getpid()))
+    time.sleep(60)
+
+Forked(linger)
+time.sleep(60)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the helper never started"
+            time.sleep(0.05)
+        helper = int(pid_file.read_text())
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while _running(helper):
+        assert time.monotonic() < deadline, "the helper outlived its parent"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -16,8 +16,6 @@ import gc
 import glob
 import json
 import os
-import pickle
-import signal
 import sqlite3
 import tempfile
 import threading
@@ -28,6 +26,7 @@ from typing import Any, Callable, Iterator
 from . import schema
 from .entries import build_entries
 from .errors import DirectoryError
+from .forked import ChildFailed, Forked, can_fork
 from .phones import normalise
 from .search import build_index
 from .store import read_only_uri
@@ -386,74 +385,6 @@ validating and writing the tables), while one helper checks the rest and another
 builds the index."""
 
 
-class _HelperFailed(Exception):
-    pass
-
-
-class _Forked:
-    """`function(*args)` run in a forked child process; its result comes back pickled
-    through a pipe.  The child sees the parent's data through fork (nothing is
-    pickled on the way in) and only ever reads it."""
-
-    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            status = 1  # unless it all works: the parent then redoes the work
-            try:
-                os.close(read)
-                gc.disable()  # a short life, making many objects and no cycles
-                payload = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
-                with open(write, "wb", closefd=True) as out:
-                    out.write(payload)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        self.pid: int | None = pid
-        self._read: int | None = read
-
-    def result(self) -> Any:
-        """The function's result; _HelperFailed if the child died or failed."""
-        if self._read is None:
-            raise _HelperFailed()
-        try:
-            with open(self._read, "rb", closefd=True) as pipe:
-                self._read = None
-                payload = pipe.read()
-        except OSError:
-            payload = b""
-        status = self._reap()
-        if status != 0 or not payload:
-            raise _HelperFailed()
-        try:
-            return pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - a truncated result: the child was killed
-            raise _HelperFailed() from None
-
-    def cancel(self) -> None:
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            self._reap()
-        if self._read is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._read)
-            self._read = None
-
-    def _reap(self) -> int:
-        pid, self.pid = self.pid, None
-        if pid is None:
-            return -1
-        while True:
-            try:
-                return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                return -1
-
-
 class _Helpers:
     """The helper processes of one load: one writes the entries and the search index
     into a part file beside the database, one checks phone numbers.
@@ -465,8 +396,8 @@ class _Helpers:
 
     def __init__(self, stem: str) -> None:
         self.stem = stem  # part files are named <stem><label>.part
-        self.jobs: dict[str, tuple[_Forked, Path]] = {}
-        self.phones: _Forked | None = None
+        self.jobs: dict[str, tuple[Forked, Path]] = {}
+        self.phones: Forked | None = None
         self.phone_keys: list[tuple] | None = None  # every key, in the order shared out
         self.main_keys: list[tuple] = []            # the ones this process checks itself
         self.previous: Path | None = None
@@ -474,7 +405,7 @@ class _Helpers:
     def start_part(self, label: str, write: Callable[..., list[str]],
                    items: dict[str, list[dict]], total: int) -> None:
         part = Path(f"{self.stem}{label}.part")
-        self.jobs[label] = (_Forked(_part_job, write, items, part, total), part)
+        self.jobs[label] = (Forked(_part_job, write, items, part, total), part)
 
     def take(self, label: str) -> Callable[[], tuple[Path, list[str]] | None] | None:
         """None if no helper does `label`; else a function that waits for it and returns
@@ -487,7 +418,7 @@ class _Helpers:
         def wait() -> tuple[Path, list[str]] | None:
             try:
                 return part, forked.result()
-            except _HelperFailed:  # it died (e.g. out of memory or disk): the caller does it
+            except ChildFailed:  # it died (e.g. out of memory or disk): the caller does it
                 with contextlib.suppress(OSError):
                     part.unlink()
                 return None
@@ -505,13 +436,6 @@ class _Helpers:
             self.phones = None
 
 
-def _can_fork() -> bool:
-    """Forking is only done from a single-threaded process (the CLI): the app loads
-    from a worker thread, and forking beside other threads is unsafe."""
-    return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
-        and hasattr(os, "fork")
-
-
 def _start_helpers(data: Any, target: Path) -> _Helpers | None:
     """Fork the helpers for a large directory, or None.
 
@@ -521,7 +445,7 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
     """
     items = ({kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
              if isinstance(data, dict) else {})
-    if not items or not _can_fork() or not all(isinstance(v, list) for v in items.values()) \
+    if not items or not can_fork() or not all(isinstance(v, list) for v in items.values()) \
             or sum(len(v) for v in items.values()) < HELPERS_FROM:
         return None
     total = sum(len(v) for v in items.values())
@@ -541,9 +465,9 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
             if helpers.previous is None:  # a first load: the numbers are shared out now
                 split = len(keys) - int(len(keys) * MAIN_PHONE_SHARE)
                 helpers.main_keys = keys[split:]
-                helpers.phones = _Forked(_phone_job, keys[:split], None)
+                helpers.phones = Forked(_phone_job, keys[:split], None)
             else:  # a reload: the helper takes what the old database knows, and half the rest
-                helpers.phones = _Forked(_phone_job, keys, helpers.previous)
+                helpers.phones = Forked(_phone_job, keys, helpers.previous)
     except OSError:  # cannot fork (out of processes or memory): work without helpers
         helpers.cancel()
         return None
@@ -818,7 +742,7 @@ def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previou
     forked, helpers.phones = helpers.phones, None
     try:
         found, rest = forked.result()
-    except _HelperFailed:  # the helper died: check its share here
+    except ChildFailed:  # the helper died: check its share here
         found, rest = {}, [key for key in helpers.phone_keys if key not in checks]
     checks.update(found)
     _check_into(checks, rest, report)
