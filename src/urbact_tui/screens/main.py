@@ -172,8 +172,6 @@ class MainScreen(Screen):
 
     @on(ResultList.Highlighted, "#results")
     def _result_highlighted(self, event: ResultList.Highlighted) -> None:
-        if isinstance(event, ResultList.Selected):
-            return
         hit = event.hit
         shown = self.detail.record
         if shown and not self.history and (shown["kind"], shown["id"]) == (hit.kind, hit.id):
@@ -251,9 +249,9 @@ class MainScreen(Screen):
         links = [link for name in ("contacts", "parent", "authors")
                  for link in (record.get("links") or {}).get(name, [])[:MAX_CONTACT_DETAILS]
                  if link["kind"] == "contact"]
-        details = self.app.call_directory("contact_details", [link["id"] for link in links])
+        details = self.app.call_directory("contact_details", [link["id"] for link in links]) or {}
         for link in links:
-            if (details or {}).get(link["id"]):
+            if link["id"] in details:
                 link["detail"] = contact_summary(details[link["id"]])
 
     def _show_record(self, kind: str, item_id: str, record: dict | None, visit: Visit | None) -> None:

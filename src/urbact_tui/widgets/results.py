@@ -100,18 +100,12 @@ class ResultList(ScrollView, can_focus=False):
         & > .result-list--hover { background: $block-hover-background; }
         & > .result-list--match { color: $text-accent; text-style: bold underline; }
         & > .result-list--muted { color: $text-muted; }
-        & > .result-list--message { color: $text-muted; }
-        & > .result-list--city { color: $success; }
-        & > .result-list--contact { color: $accent; }
-        & > .result-list--network { color: $warning; }
-        & > .result-list--meeting { color: $secondary; }
-        & > .result-list--document { color: $primary; }
+        & > .result-list--message { color: $text-muted; }""" + "".join(f"""
+        & > .result-list--{kind} {{ color: {colour}; }}""" for kind, colour in KIND_STYLES.items()) + """
     }
     """
 
-    class Highlighted(Message):
-        """The highlighted hit changed (to show it in the detail pane)."""
-
+    class _HitMessage(Message):
         def __init__(self, result_list: ResultList, hit: Hit, new_results: bool = False) -> None:
             super().__init__()
             self.result_list = result_list
@@ -122,7 +116,10 @@ class ResultList(ScrollView, can_focus=False):
         def control(self) -> ResultList:
             return self.result_list
 
-    class Selected(Highlighted):
+    class Highlighted(_HitMessage):
+        """The highlighted hit changed (to show it in the detail pane)."""
+
+    class Selected(_HitMessage):
         """A hit was clicked (to open it)."""
 
     def __init__(self, *, id: str | None = None) -> None:
