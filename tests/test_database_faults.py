@@ -153,17 +153,33 @@ def test_a_damaged_search_index_is_reported(db):
     assert_clear_error(cli("search", "loule", "--db", str(db)), "damaged")
 
 
-def test_a_database_from_an_older_version_names_both_formats_and_the_fix(db, fresh):
+def test_a_database_from_another_version_is_rebuilt_from_its_file(db, fresh):
+    """The database is a cache of its YAML: after an upgrade it is rebuilt, not refused."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        conn.commit()
+    result = cli("search", "loule", "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Loulé" in result.stdout
+    with contextlib.closing(Directory(db)) as directory:
+        assert directory.meta["schema_version"] != "0"
+        assert directory.source == fresh[0]
+
+
+def test_a_database_from_another_version_without_its_file_names_both_formats_and_the_fix(
+        db, tmp_path):
+    gone = tmp_path / "gone.yaml"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'source_path'", (str(gone),))
         conn.commit()
     before = sha256(db)
     result = cli("search", "loule", "--db", str(db))
     assert_clear_error(result, "built by another version of urbact-tui",
-                       "database format 0, this version reads format 1",
-                       f"urbact-tui load '{fresh[0]}'")
+                       "database format 0, this version reads format 2",
+                       f"urbact-tui load '{gone}'")
     assert sha256(db) == before
-    load(fresh[0], db)  # the fix the message gives
+    load(bundled_seed(), db)  # the fix the message gives (with the file the user has)
     with contextlib.closing(Directory(db)) as directory:
         assert directory.search("loule")
 

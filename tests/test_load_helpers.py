@@ -1,6 +1,6 @@
-"""Large loads run helper processes (forked after parsing): one builds the search
-index (into a part file the load copies in), one checks phone numbers.  Whatever they do, the database must be the one
-a load without helpers builds, and a bad file must fail with the same message.
+"""Large loads run a helper process (forked after parsing) that builds the search
+index into a part file the load copies in.  Whatever it does, the database must be
+the one a load without helpers builds, and a bad file must fail with the same message.
 
 The helpers only start in a single-threaded process with a large directory, so
 each load here runs in a fresh interpreter with the size threshold lowered.
@@ -38,9 +38,7 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
             return real(*args)
         return job
     loader._index_job = dies(loader._index_job)
-    loader._phone_job = dies(loader._phone_job)
-if mode == "half":  # this process checks most numbers itself, rows go in in small chunks
-    loader.MAIN_PHONE_SHARE = 0.9
+if mode == "chunks":  # rows go in in small chunks
     loader.CHUNK = 7
 def children_left():
     try:
@@ -87,32 +85,15 @@ def alone(tmp_path_factory) -> dict[str, list]:
     return contents(db)
 
 
-@pytest.mark.parametrize("mode", ["helpers", "dying", "half"])
+@pytest.mark.parametrize("mode", ["helpers", "dying", "chunks"])
 def test_helpers_build_the_same_database_first_and_on_reload(mode, alone, tmp_path):
     db = tmp_path / "directory.db"
-    for _ in ("first load", "reload"):  # a reload reuses the old database's phone checks
+    for _ in ("first load", "reload"):
         result = run_load(mode, bundled_seed(), db)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         assert "children left: False" in result.stdout
         assert contents(db) == alone
-
-
-def test_a_reload_after_an_edit_checks_the_new_numbers(alone, tmp_path):
-    """The helper reuses what the old database knows; edited numbers are checked anew."""
-    db = tmp_path / "directory.db"
-    source = tmp_path / "seed.yaml"
-    text = bundled_seed().read_text(encoding="utf-8")
-    edited = text.replace('raw: "+', 'raw: "+ ', 3)
-    assert edited != text
-    source.write_text(edited, encoding="utf-8")
-    expected = tmp_path / "expected.db"
-    assert run_load("alone", source, expected).returncode == 0
-    assert run_load("helpers", bundled_seed(), db).returncode == 0
-    result = run_load("helpers", source, db)
-    assert result.returncode == 0, result.stderr
-    assert contents(db)["contacts_phones"] == contents(expected)["contacts_phones"]
-    assert contents(db)["warnings"] == contents(expected)["warnings"]
 
 
 @pytest.mark.parametrize("damage", [

@@ -161,6 +161,28 @@ def test_data_quality_warnings_are_recorded(directory, kind, item_id, fragment):
     assert fragment in messages
 
 
+def test_phone_checks_name_the_phone_they_are_about(directory):
+    """Phones are checked when a record is read, against its city's country."""
+    checks = [w for w in directory.get("contact", "bilbao-city")["warnings"]
+              if w["origin"] == "check"]
+    assert checks and all(w["field"].startswith("phones[") for w in checks)
+    assert any("but Bilbao is in ES" in w["message"] for w in checks)
+    stored = directory.query("SELECT count(*) FROM warnings WHERE origin = 'check'")[0][0]
+    assert stored == 0
+
+
+def test_empty_fields_are_stored_as_sql_null(directory):
+    """The load binds NULL as a NaN double (much faster than None); SQLite must store
+    NULL, never a number, in every column the record leaves empty."""
+    for table, column in [("contacts", "address_street"), ("contacts", "websites"),
+                          ("contacts_phones", "ext"), ("warnings", "field"),
+                          ("cities", "name_en")]:
+        kinds = dict(directory.query(
+            f"SELECT typeof([{column}]), count(*) FROM [{table}] GROUP BY 1"))
+        assert kinds.get("null"), (table, column, kinds)
+        assert "real" not in kinds, (table, column, kinds)
+
+
 def test_bordeaux_has_the_one_wkt_point(directory):
     location = directory.get("city", "bordeaux")["record"]["location"]
     assert (location["lat"], location["lon"]) == (44.837789, -0.57918)

@@ -27,7 +27,6 @@ from . import schema
 from .entries import build_entries
 from .errors import DirectoryError
 from .forked import ChildFailed, Forked, can_fork
-from .phones import normalise
 from .search import build_index
 from .store import read_only_uri
 from .validate import validate
@@ -52,9 +51,9 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
         with _cyclic_gc_paused():  # parsing makes millions of objects and no cycles
             report("parsing", 1, 3)
             data = parse(text, source)
-            # Helpers start on the parsed data at once: they index it and check its
-            # phones while this process validates it and writes the tables (their
-            # work is thrown away if validation fails: they only ever read the data).
+            # Helpers start on the parsed data at once: they index it while this
+            # process validates it and writes the tables (their work is thrown away
+            # if validation fails: they only ever read the data).
             helpers = _start_helpers(data, target)
             report("checking", 2, 3)
             items = validate(data, text, source)
@@ -71,7 +70,7 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
             _remove_stale_temporaries(target)
             try:
                 with _cyclic_gc_paused():
-                    _build(temporary, target, items, source, digest, report, helpers)
+                    _build(temporary, items, source, digest, report, helpers)
                 _sync(temporary)  # the data is on disk before the name points at it
                 os.replace(temporary, target)
                 _sync(target.parent)
@@ -159,30 +158,24 @@ def _sync(path: Path) -> None:
 # --- building -------------------------------------------------------------------
 
 
-def _build(path: Path, replacing: Path, items: dict[str, list[dict]], source: Path, digest: str,
+def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
            report: Progress, helpers: _Helpers | None = None) -> None:
-    """Write every table, the entries and the search index into a fresh database file
-    `path`, which will replace the database `replacing` (if there is one).
+    """Write every table, the entries and the search index into a fresh database file.
 
     sqlite-utils creates the tables (types, keys, foreign keys from the
     schema); the rows go in with plain `executemany` inside one transaction
     (sqlite-utils' per-row dict handling was most of a 100k-record load), and
     secondary indexes are created after the rows, which is cheaper than
-    maintaining them row by row.  Phone checks are the slowest step left, so
-    they are reused from the database being replaced whenever the number, its
-    city's country and name are unchanged (a reload after an edit re-checks
-    only the new numbers), and the rows that need them are written last, so
-    that helpers checking phones have as long as possible.
+    maintaining them row by row.  Phone numbers are stored as written: they are
+    checked when a record is read (see `store._phone`).
     """
     import sqlite_utils  # imported here: costs ~150 ms, and only loads need it
 
     total = sum(len(v) for v in items.values())
-    cities = {c["id"]: c for c in items["cities"]}
-    previous = replacing if replacing.is_file() else None
     conn = _open_new(path, total)
     try:
         db = sqlite_utils.Database(conn)
-        _store(conn, db, items, cities, previous, helpers, source, digest, report, total)
+        _store(conn, db, items, helpers, source, digest, report, total)
         conn.execute("PRAGMA foreign_key_check")
     finally:
         conn.close()
@@ -243,8 +236,8 @@ def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str
 
 
 def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
-           cities: dict[str, dict], previous: Path | None, helpers: _Helpers | None,
-           source: Path, digest: str, report: Progress, total: int) -> None:
+           helpers: _Helpers | None, source: Path, digest: str, report: Progress,
+           total: int) -> None:
     """Create the tables and write every row, the entries and the index.
 
     Without helpers everything is written here.  With them, a helper has written
@@ -256,31 +249,10 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     indexes, columns = _create_schema(db)
     parts: list[tuple[Path, list[str]]] = []
     _write_kind_tables(conn, items, columns, report, total)
-    # Rows that need the phone checks: the contacts' phones, and the warnings of
-    # every kind (they go in together, in item order: checks first, then the
-    # item's own warnings).
-    checks = _phone_checks(items, cities, previous, report, helpers)
-    phone_table = f"{schema.CONTACT.plural}_phones"
-    assert columns["warnings"] == ["kind", "item_id", "field", "message", "origin"]
-    phone_rows: list[tuple] = []
-    warning_rows: list[tuple] = []
-    for kind in schema.KINDS:
-        with_phones = kind is schema.CONTACT
-        for item in items[kind.plural]:
-            if with_phones and item.get("phones"):
-                _phone_rows(item, cities, checks, columns[phone_table], phone_rows, warning_rows)
-            for message in item.get("warnings") or ():
-                warning_rows.append((kind.name, item["id"], None, message, "source"))
-            if len(phone_rows) >= CHUNK:  # in chunks, in order: a bounded heap of rows
-                _insert(conn, phone_table, columns[phone_table], phone_rows)
-                phone_rows.clear()
-            if len(warning_rows) >= CHUNK:
-                _insert(conn, "warnings", columns["warnings"], warning_rows)
-                warning_rows.clear()
-    del checks
-    _insert(conn, phone_table, columns[phone_table], phone_rows)
-    _insert(conn, "warnings", columns["warnings"], warning_rows)
-    del phone_rows, warning_rows
+    _insert(conn, "warnings", columns["warnings"], [
+        (kind.name, item["id"], NULL, message, "source")
+        for kind in schema.KINDS for item in items[kind.plural]
+        for message in item.get("warnings") or ()])
     report("indexing", total, total)
     index_part = helpers.take("indexing") if helpers is not None else None
     index_part = index_part() if index_part is not None else None
@@ -288,8 +260,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         _write_index(conn, items)
     else:
         parts.append(index_part)
-    import phonenumbers
-
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
         "source_path": str(source),
@@ -298,7 +268,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         "source_mtime_ns": source.stat().st_mtime_ns,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "kind_codes": json.dumps(KIND_CODES),
-        "phonenumbers_version": phonenumbers.__version__,
     }.items()])
     conn.execute("COMMIT")
     for part, tables in parts:  # (ATTACH is not allowed inside a transaction)
@@ -322,7 +291,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
 
 def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
                        columns: dict[str, list[str]], report: Progress, total: int) -> list[str]:
-    """Write the kinds' own tables and their list tables (not phones or warnings)."""
+    """Write the kinds' own tables and their list tables (not the warnings)."""
     done = 0
     written: dict[str, None] = {}
     for kind in schema.KINDS:
@@ -379,15 +348,9 @@ def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, byt
 HELPERS_FROM = 5_000
 """Directories with at least this many items are built with helper processes."""
 
-MAIN_PHONE_SHARE = 0.4
-"""The part of the phone numbers this process checks itself on a first load (after
-validating and writing the tables), while one helper checks the rest and another
-builds the index."""
-
-
 class _Helpers:
     """The helper processes of one load: one writes the entries and the search index
-    into a part file beside the database, one checks phone numbers.
+    into a part file beside the database.
 
     (Measured on the 2-core benchmark machine: a helper that parsed the file
     itself for the index, or one that wrote the kinds' tables into a part file
@@ -397,10 +360,6 @@ class _Helpers:
     def __init__(self, stem: str) -> None:
         self.stem = stem  # part files are named <stem><label>.part
         self.jobs: dict[str, tuple[Forked, Path]] = {}
-        self.phones: Forked | None = None
-        self.phone_keys: list[tuple] | None = None  # every key, in the order shared out
-        self.main_keys: list[tuple] = []            # the ones this process checks itself
-        self.previous: Path | None = None
 
     def start_part(self, label: str, write: Callable[..., list[str]],
                    items: dict[str, list[dict]], total: int) -> None:
@@ -431,9 +390,6 @@ class _Helpers:
             with contextlib.suppress(OSError):
                 part.unlink()
         self.jobs.clear()
-        if self.phones is not None:
-            self.phones.cancel()
-            self.phones = None
 
 
 def _start_helpers(data: Any, target: Path) -> _Helpers | None:
@@ -454,27 +410,22 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
     folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
     helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
-        keys = list(_wanted_phones(items))
-    except Exception:  # noqa: BLE001 - a malformed file: validation will say what is wrong
-        keys = None
-    try:
         helpers.start_part("indexing", _write_index, items, total)
-        if keys:
-            helpers.phone_keys = keys
-            helpers.previous = target if target.is_file() else None
-            if helpers.previous is None:  # a first load: the numbers are shared out now
-                split = len(keys) - int(len(keys) * MAIN_PHONE_SHARE)
-                helpers.main_keys = keys[split:]
-                helpers.phones = Forked(_phone_job, keys[:split], None)
-            else:  # a reload: the helper takes what the old database knows, and half the rest
-                helpers.phones = Forked(_phone_job, keys, helpers.previous)
     except OSError:  # cannot fork (out of processes or memory): work without helpers
         helpers.cancel()
         return None
     return helpers
 
 
+NULL = float("nan")
+"""What the rows hold for SQL NULL: SQLite stores a NaN bound as a double as NULL
+(`sqlite3VdbeMemSetDouble`), and Python's sqlite3 binds a float at once, whereas
+None goes through its adapter look-ups first: binding None was most of the time of
+inserting 100k contacts (their many empty columns), 1.3 s of 1.6 s."""
+
+
 def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows (tuples in `columns` order; NULL, not None, for SQL NULL)."""
     if rows:
         names = ", ".join(f"[{c}]" for c in columns)
         marks = ", ".join("?" * len(columns))
@@ -532,8 +483,6 @@ def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str]
         elif isinstance(ftype.item, schema.Record):
             child = {"item_id": str, "position": int}
             child.update({sub.name: str for sub in ftype.item.fields})
-            if field.name == "phones":
-                child.update({"e164": str, "international": str, "region": str})
             db[table].create(child, pk=("item_id", "position"),
                              foreign_keys=[("item_id", kind.plural, "id")])
     return indexes
@@ -587,14 +536,14 @@ def _plan(kind: schema.Kind) -> list[tuple[str, int, Any]]:
 
 def _kind_rows(kind: schema.Kind, items: list[dict], columns: dict[str, list[str]],
                report: Progress, done: int, total: int) -> dict[str, list[tuple]]:
-    """The rows of the kind's items, table by table, except their phones and warnings
-    (see _phone_rows).  Each table's rows are in item order."""
+    """The rows of the kind's items, table by table, except their warnings.  Each
+    table's rows are in item order."""
     main: list[tuple] = []
     rows: dict[str, list[tuple]] = {kind.plural: main}
     row_of = _row_builder(kind, columns[kind.plural])
     lists = [(name, how, table, rows.setdefault(table, []), columns[table])
              for name, how, table in _plan(kind)
-             if how in (_REF_LIST, _RECORD_LIST) and name != "phones"]
+             if how in (_REF_LIST, _RECORD_LIST)]
     for count, item in enumerate(items, done + 1):
         main.append(row_of(item))
         for name, how, table, table_rows, table_columns in lists:
@@ -610,7 +559,8 @@ def _kind_rows(kind: schema.Kind, items: list[dict], columns: dict[str, list[str
                 row = ({"item_id": item_id, "target_id": element, "position": position}
                        if how == _REF_LIST else
                        {"item_id": item_id, "position": position, **element})
-                table_rows.append(tuple(map(row.get, table_columns)))
+                table_rows.append(tuple([NULL if v is None else v
+                                         for v in map(row.get, table_columns)]))
         if count % 5000 == 0:
             report("storing", count, total)
     return {table: table_rows for table, table_rows in rows.items() if table_rows}
@@ -639,150 +589,23 @@ def _row_builder(kind: schema.Kind, columns: list[str]) -> Callable[[dict], tupl
     lines = ["def row_of(item):", "    get = item.get"]
     for number, (name, how, detail) in enumerate(_plan(kind)):
         if how == _SCALAR:
-            expression[name] = f"get({name!r})"
+            expression[name] = f"(NULL if (value := get({name!r})) is None else value)"
         elif how == _AS_JSON:
             expression[name] = f"_json(get({name!r}))"
         elif how == _RECORD:
             lines.append(f"    record{number} = get({name!r}) or _EMPTY")
             for column, sub in detail:
-                expression[column] = f"record{number}.get({sub!r})"
-    lines.append("    return (" + "".join(f"{expression.get(c, 'None')}, " for c in columns) + ")")
-    namespace = {"_json": _json_or_none, "encode": _encode_json, "_EMPTY": {}}
+                expression[column] = \
+                    f"(NULL if (value := record{number}.get({sub!r})) is None else value)"
+    lines.append("    return (" + "".join(f"{expression.get(c, 'NULL')}, " for c in columns) + ")")
+    namespace = {"_json": _json_or_null, "encode": _encode_json, "_EMPTY": {}, "NULL": NULL}
     exec(compile("\n".join(lines), f"<rows of {kind.plural}>", "exec"), namespace)  # noqa: S102
     built = _ROW_BUILDERS[key] = namespace["row_of"]
     return built
 
 
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else _encode_json(value)
-
-
-def _phone_rows(contact: dict, cities: dict[str, dict], checks: dict[tuple, tuple],
-                columns: list[str], phone_rows: list[tuple], warning_rows: list[tuple]) -> None:
-    """Add a contact's phone rows, with their normalised forms, and its phone warnings."""
-    item_id = contact["id"]
-    for position, phone in enumerate(contact["phones"]):
-        key = _phone_key(phone["raw"], contact, cities)
-        checked = checks.get(key)
-        if checked is None:  # (every key is checked beforehand; this is a safety net)
-            checked = checks[key] = _check_phone(key)
-        e164, international, region, warnings = checked
-        row = {"item_id": item_id, "position": position, **phone,
-               "e164": e164, "international": international, "region": region}
-        phone_rows.append(tuple(map(row.get, columns)))
-        for message in warnings:
-            warning_rows.append(("contact", item_id, f"phones[{position}]", message, "check"))
-
-
-def _phone_key(raw: str, contact: dict, cities: dict[str, dict]) -> tuple:
-    city = cities.get(contact.get("city") or "") or {}
-    return raw, city.get("country_code"), city.get("name")
-
-
-def _wanted_phones(items: dict[str, list[dict]], cities: dict[str, dict] | None = None
-                   ) -> set[tuple]:
-    """The (raw, country code, city name) of every phone."""
-    if cities is None:
-        cities = {c["id"]: c for c in items["cities"]}
-    return {_phone_key(phone["raw"], contact, cities)
-            for contact in items[schema.CONTACT.plural] for phone in contact.get("phones") or ()}
-
-
-def _check_phone(key: tuple) -> tuple:
-    """(raw, country code, city name) → (e164, international, region, warnings)."""
-    checked = normalise(*key)
-    return checked.e164, checked.international, checked.region, checked.warnings
-
-
-HELPER_CHECKS_ALL_BELOW = 2000
-"""On a reload, a helper checks up to this many new numbers alone; more are shared."""
-
-
-def _phone_job(keys: list[tuple], previous: Path | None) -> tuple[dict[tuple, tuple], list]:
-    """A helper's phone checks: those reusable from `previous`, and then the numbers still
-    unchecked -- all of them, or (on a reload with many) the first half; the rest is
-    returned for the main process to check."""
-    checks = _reusable_checks(previous, set(keys)) if previous is not None else {}
-    missing = [key for key in keys if key not in checks]
-    rest: list[tuple] = []
-    if previous is not None and len(missing) > HELPER_CHECKS_ALL_BELOW:
-        half = len(missing) // 2
-        missing, rest = missing[:half], missing[half:]
-    for key in missing:
-        checks[key] = _check_phone(key)
-    return checks, rest
-
-
-def _check_into(checks: dict[tuple, tuple], keys: list[tuple], report: Progress) -> None:
-    for done, key in enumerate(keys, 1):
-        checks[key] = _check_phone(key)
-        if done % 2000 == 0:
-            report("checking phones", done, len(keys))
-
-
-def _phone_checks(items: dict[str, list[dict]], cities: dict[str, dict], previous: Path | None,
-                  report: Progress, helpers: _Helpers | None = None) -> dict[tuple, tuple]:
-    """(raw, country code, city name) → (e164, international, region, warnings) for every phone.
-
-    `normalise` is a pure function of those three, so results are taken from the
-    database being replaced when it was built with the same phonenumbers
-    version; only numbers not seen there are checked (phonenumbers costs about
-    0.06 ms a number: six seconds for 100k contacts).  With helpers, a helper
-    process has been doing this since the file was parsed, and this process
-    checks its own share (on a first load) or what the helper left (a reload
-    with many new numbers).
-    """
-    if helpers is None or helpers.phones is None:
-        wanted = _wanted_phones(items, cities)
-        checks = _reusable_checks(previous, wanted) if previous is not None and wanted else {}
-        _check_into(checks, [key for key in wanted if key not in checks], report)
-        return checks
-    checks: dict[tuple, tuple] = {}
-    _check_into(checks, helpers.main_keys, report)
-    forked, helpers.phones = helpers.phones, None
-    try:
-        found, rest = forked.result()
-    except ChildFailed:  # the helper died: check its share here
-        found, rest = {}, [key for key in helpers.phone_keys if key not in checks]
-    checks.update(found)
-    _check_into(checks, rest, report)
-    return checks
-
-
-def _reusable_checks(previous: Path, wanted: set[tuple]) -> dict[tuple, tuple]:
-    """Phone checks stored in the previous database, for the numbers still wanted."""
-    import phonenumbers
-
-    found: dict[tuple, tuple] = {}
-    try:
-        conn = sqlite3.connect(read_only_uri(previous), uri=True)
-        try:
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
-            if meta.get("phonenumbers_version") != phonenumbers.__version__:
-                return {}
-            warnings: dict[tuple[str, str], list[str]] = {}
-            for item_id, field, message in conn.execute(
-                    "SELECT item_id, field, message FROM warnings WHERE kind = 'contact' "
-                    "AND origin = 'check' AND field LIKE 'phones[%' ORDER BY rowid"):
-                warnings.setdefault((item_id, field), []).append(message)
-            # three plain scans joined here: a SQL join reads the wide contact rows page by page
-            city_of = dict(conn.execute("SELECT id, city FROM contacts"))
-            place = {city_id: (code, name) for city_id, code, name in
-                     conn.execute("SELECT id, country_code, name FROM cities")}
-            nowhere = (None, None)
-            no_warnings: list[str] = []
-            for raw, e164, international, region, item_id, field in conn.execute(
-                    "SELECT raw, e164, international, region, item_id, "
-                    "'phones[' || position || ']' FROM contacts_phones"):
-                key = (raw, *place.get(city_of.get(item_id), nowhere))
-                if key in wanted:
-                    found[key] = (e164, international, region,
-                                  warnings.get((item_id, field), no_warnings))
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return {}  # not a database of ours, or damaged: check every number afresh
-    return found
+def _json_or_null(value: Any) -> str | float:
+    return NULL if value is None else _encode_json(value)
 
 
 # --- locking and clean-up ----------------------------------------------------------
