@@ -171,6 +171,13 @@ def test_phone_checks_name_the_phone_they_are_about(directory):
     assert stored == 0
 
 
+def test_every_reference_in_the_database_points_at_a_stored_record(directory):
+    """Validation checks references before anything is stored; the database's foreign
+    keys agree."""
+    assert directory.query("PRAGMA foreign_key_check") == []
+    assert directory.query("SELECT count(*) FROM contacts WHERE city IS NOT NULL")[0][0] > 0
+
+
 def test_empty_fields_are_stored_as_sql_null(directory):
     """The load binds NULL as a NaN double (much faster than None); SQLite must store
     NULL, never a number, in every column the record leaves empty."""

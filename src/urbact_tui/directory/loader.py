@@ -176,7 +176,6 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     try:
         db = sqlite_utils.Database(conn)
         _store(conn, db, items, helpers, source, digest, report, total)
-        conn.execute("PRAGMA foreign_key_check")
     finally:
         conn.close()
     report("done", total, total)

@@ -114,9 +114,9 @@ class _IndexFoldTable(dict):
 
 
 _INDEX_TABLE = _IndexFoldTable()
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Bytes of folded ASCII text: letters lower-cased, digits kept, newline → \x01 (the
-# record marker), every other ASCII byte a space; UTF-8 bytes of other scripts kept.
+# record marker), every other ASCII byte a space; the UTF-8 bytes of anything else
+# kept as they are (folded later, once per distinct token: see `_fold_token`).
 _BYTE_TABLE = bytes(
     b if chr(b).isalnum() and b < 128 and not chr(b).isupper() else
     ord(chr(b).lower()) if b < 128 and chr(b).isalpha() else
@@ -126,24 +126,89 @@ _BYTE_TABLE = bytes(
 _RECORD = b"\x01"
 
 
-def _tokens(texts: list[str]) -> list[bytes]:
-    """The folded words of all texts, as UTF-8 bytes, with a record marker between texts.
+def _raw_tokens(texts: list[str]) -> list[bytes]:
+    """The tokens of all texts as UTF-8 bytes, with a record marker between texts.
 
-    Equivalent to `WORD.findall(fold(text))` per text, but in a few passes over
-    one string (C-speed translate and split) instead of a regex match per word.
+    One encode, one translate and one split of all texts at C speed.  ASCII is
+    folded already; a token with other characters still needs `_fold_token`,
+    which may make it one word, several (a "·" inside) or none.
     """
     joined = "\n".join(texts)
     if joined.count("\n") != max(len(texts) - 1, 0):
         joined = "\n".join(t.replace("\n", " ") for t in texts)
-    # fold each distinct run of non-ASCII characters once, and put the folded runs back
-    # between the ASCII pieces (no Python call per run: ~0.9 s → ~0.1 s at 100k records)
-    runs = _NON_ASCII.findall(joined)
-    folded = {run: run.translate(_INDEX_TABLE) for run in set(runs)}
-    pieces: list[str] = [""] * (2 * len(runs) + 1)
-    pieces[0::2] = _NON_ASCII.split(joined)
-    pieces[1::2] = map(folded.__getitem__, runs)
-    data = "".join(pieces).encode("utf-8").translate(_BYTE_TABLE)
-    return data.replace(_RECORD, b" \x01 ").split()
+    return joined.encode("utf-8").translate(_BYTE_TABLE).replace(_RECORD, b" \x01 ").split()
+
+
+def _fold_token(raw: bytes) -> list[bytes]:
+    """The folded words of a raw token (see `_raw_tokens`)."""
+    if raw.isascii():
+        return [raw]
+    return raw.decode("utf-8").translate(_INDEX_TABLE).encode("utf-8").split()
+
+
+def _tokens(texts: list[str]) -> list[bytes]:
+    """The folded words of all texts, as UTF-8 bytes, with a record marker between texts:
+    `WORD.findall(fold(text))` per text, but a Python step per distinct token only."""
+    tokens = _raw_tokens(texts)
+    folded = {raw: _fold_token(raw) for raw in dict.fromkeys(tokens)}
+    return [word for raw in tokens for word in folded[raw]]
+
+
+def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
+    """The vocabulary number of every folded word of `texts` in order (0: the record
+    marker between texts), adding new words to `vocab`.
+
+    Each distinct raw token is folded and looked up once; the tokens are then
+    numbered through one dict look-up each (C loops), and the rare token that
+    folds to several words or none is expanded with numpy.
+    """
+    tokens = _raw_tokens(texts)
+    local: dict[bytes, int] = dict.fromkeys(tokens)  # type: ignore[arg-type]
+    single: list[int] = []
+    spread: dict[int, list[int]] = {}  # local number → its words, when not exactly one
+    for number, raw in enumerate(local):
+        local[raw] = number
+        words = [raw] if raw.isascii() else _fold_token(raw)
+        ids = [vocab.setdefault(word, len(vocab)) for word in words]
+        if len(ids) == 1:
+            single.append(ids[0])
+        else:
+            single.append(-1)
+            spread[number] = ids
+    numbers = np.fromiter(map(local.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    del tokens
+    ids = np.asarray(single, dtype=np.int64)[numbers]
+    if not spread:
+        return ids
+    counts = np.ones(len(single), dtype=np.int64)
+    counts[list(spread)] = [len(words) for words in spread.values()]
+    flat = np.asarray(single, dtype=np.int64)
+    words_at = np.zeros(len(single) + 1, dtype=np.int64)
+    np.cumsum(counts, out=words_at[1:])
+    flat = np.repeat(flat, counts)
+    for number, words in spread.items():
+        flat[words_at[number]:words_at[number + 1]] = words
+    per_token = counts[numbers]
+    ends = np.cumsum(per_token)
+    offsets = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - per_token, per_token)
+    return flat[np.repeat(words_at[numbers], per_token) + offsets]
+
+
+def _makeup(joined: str, starts: np.ndarray) -> np.ndarray:
+    r"""LETTERS, DIGITS or MIXED per word (decimal digits as in regex \d), from the words
+    each followed by one separator and their start offsets (numpy over the code points)."""
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    digit = (points >= 48) & (points <= 57)
+    wide = np.unique(points[points > 127])
+    other_digits = [code for code in wide.tolist() if chr(code).isdecimal()]
+    if other_digits:
+        digit |= np.isin(points, other_digits)
+    counts = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(digit, out=counts[1:])
+    ends = starts[1:] - 1                       # each word's end (before its separator)
+    digits = counts[ends] - counts[starts[:-1]]
+    lengths = ends - starts[:-1]
+    return np.where(digits == 0, LETTERS, np.where(digits == lengths, DIGITS, MIXED)).astype(np.uint8)
 
 
 def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[str, bytes]:
@@ -159,16 +224,13 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
     titles_folded: list[str] = []
     for tier, texts in enumerate(([e.title for e in entries], [e.fields for e in entries],
                                   [e.text for e in entries])):
-        tokens = _tokens(texts)
+        ids = _word_ids(texts, vocab)
         del texts
         if tier == 0:
-            lines = b" ".join(tokens).decode("utf-8").replace(" \x01", "\x01")
+            words = list(vocab)
+            lines = b" ".join([words[i] for i in ids.tolist()]).decode("utf-8")
+            lines = lines.replace(" \x01", "\x01")
             titles_folded = lines.replace("\x01 ", "\x01").split("\x01") if size else []
-        for token in dict.fromkeys(tokens):
-            if token not in vocab:
-                vocab[token] = len(vocab)
-        ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        del tokens
         marker = ids == 0
         records = np.cumsum(marker)
         words = ~marker
@@ -208,17 +270,15 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
     lengths = np.fromiter((len(w) + 1 for w in order), dtype=np.int64, count=len(order))
     starts = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
-    makeup = np.fromiter(
-        (LETTERS if _HAS_DIGIT.search(w) is None else
-         DIGITS if _HAS_LETTER.search(w) is None else MIXED for w in order),
-        dtype=np.uint8, count=len(order))
+    vocab_text = "\n".join(order)
+    makeup = _makeup(vocab_text + "\n", starts)
     title_lengths = np.fromiter((len(t) + 1 for t in titles_folded), dtype=np.int64,
                                 count=len(titles_folded))
     title_starts = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(title_lengths, out=title_starts[1:])
     return {
         "format": INDEX_FORMAT,
-        "vocab": "\n".join(order).encode("utf-8"),
+        "vocab": vocab_text.encode("utf-8"),
         "word_starts": starts.tobytes(),
         "word_makeup": makeup.tobytes(),
         "offsets": offsets.tobytes(),
