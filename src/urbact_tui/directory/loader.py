@@ -229,7 +229,6 @@ def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str
                          pk="number")
     db["search_index"].create({"name": str, "value": bytes}, pk="name")
     db["meta"].create({"key": str, "value": str}, pk="key")
-    indexes.append(("entries", ["kind", "id"], True))
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
     return indexes, columns
 
@@ -240,9 +239,11 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     """Create the tables and write every row, the entries and the index.
 
     Without helpers everything is written here.  With them, a helper has written
-    the entries and the index into a part file with the same schema, copied in
-    here by SQLite (an INSERT ... SELECT into an empty table with the same schema
-    copies the stored records as they are, much faster than inserting them).
+    the entries (and their SQL index) and the search index into a part file with
+    the same schema, copied in here by SQLite: an INSERT ... SELECT into an empty
+    table with the same schema and indexes copies the stored pages as they are,
+    much faster than inserting the rows.  The other tables' SQL indexes are made
+    while the helper is still at work.
     """
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
@@ -252,12 +253,16 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         (kind.name, item["id"], NULL, message, "source")
         for kind in schema.KINDS for item in items[kind.plural]
         for message in item.get("warnings") or ()])
+    for table, index_columns, unique in indexes:
+        if table != "entries":
+            db[table].create_index(index_columns, unique=unique)
     report("indexing", total, total)
     index_part = helpers.take("indexing") if helpers is not None else None
     index_part = index_part() if index_part is not None else None
     if index_part is None:
         _write_index(conn, items)
     else:
+        _index_entries(db)  # on the empty table, so that the copy brings the part's index
         parts.append(index_part)
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
@@ -282,10 +287,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
             conn.execute("DETACH DATABASE part")
         with contextlib.suppress(OSError):
             part.unlink()
-    conn.execute("BEGIN")
-    for table, index_columns, unique in indexes:
-        db[table].create_index(index_columns, unique=unique)
-    conn.execute("COMMIT")
 
 
 def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
@@ -312,11 +313,20 @@ CHUNK = 50_000
 
 def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
                  columns: Any = None, report: Any = None, total: Any = None) -> list[str]:
-    """Build the entries and the search index and write them."""
+    """Build the entries and the search index and write them (the entries' SQL index
+    too: made after the rows, which is cheaper than keeping it up row by row)."""
+    import sqlite_utils
+
     entry_rows, blobs = _index_job(items)
     _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
     _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
+    _index_entries(sqlite_utils.Database(conn))
     return ["entries", "search_index"]
+
+
+def _index_entries(db: Any) -> None:
+    """The entries' SQL index: a record's entry by its kind and id."""
+    db["entries"].create_index(["kind", "id"], unique=True)
 
 
 def _part_job(write: Callable[..., list[str]], items: dict[str, list[dict]], part: Path,
