@@ -75,21 +75,46 @@ async def test_results_arrow_keys_pages_and_the_mouse(app):
         await settle(pilot)
 
 
-async def test_the_key_bar_is_rebuilt_only_when_its_keys_change(app):
+async def test_the_key_bar_shows_the_screens_keys_and_repaints_only_when_they_change(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         footer = app.main_screen.query_one("KeyFooter")
-        keys = lambda: [key.description for key in footer.query("FooterKey")]  # noqa: E731
-        assert "Copy" in keys()
-        built = footer._drawn
+        descriptions = lambda: [key.description for key in footer.keys]  # noqa: E731
+        assert descriptions()[:2] == ["Open", "Back"] and "Copy" in descriptions()
+        line = footer.render_line(0).text
+        assert line.startswith(" ⏎ Open  esc Back  ^y Copy ")
+        assert line.endswith("▏^p palette ") and len(line) == 120
+        shown = footer.keys
         app.main_screen.search_input.blur()
         app.main_screen.search_input.focus()  # focus moves, the keys stay the same
         await settle(pilot)
-        assert footer._drawn is built  # not rebuilt
+        assert footer.keys is shown  # nothing new to draw
         await type_query(pilot, "loule")
         await pilot.press("enter")  # into the detail pane: its own keys
         await settle(pilot)
-        assert "Open" in keys() and footer._drawn is not built
+        assert footer.keys is not shown and "Copy" in descriptions()
+
+
+async def test_a_key_in_the_key_bar_shows_its_tooltip_and_a_click_presses_it(app):
+    from urbact_tui.screens.help import HelpScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.main_screen.query_one("KeyFooter")
+        x = footer.render_line(0).text.index("f1 Help")
+        await pilot.hover("KeyFooter", offset=(x, 0))
+        assert footer.tooltip == "This list of keys (? works outside the search field)"
+        assert footer.key_at(len(footer.render_line(0).text) - 3).description == "palette"
+        await pilot.click("KeyFooter", offset=(x, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_that_do_not_fit_are_cut_at_the_palette_key(app):
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        line = app.main_screen.query_one("KeyFooter").render_line(0).text
+        assert len(line) == 60 and line.endswith(" ^t Kind  ^l▏^p palette ")
 
 
 async def test_a_new_theme_redraws_the_rows_in_its_colours(app):
