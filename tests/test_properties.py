@@ -260,3 +260,20 @@ def test_any_query_returns_a_list_of_hits(directory, query, kind, limit):
         for start, end in hit.title_spans:
             assert 0 <= start < end <= len(hit.title)
         json.dumps(hit.as_json())
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=12)
+
+
+@given(JSON_VALUES)
+@example({"year": 2**70, "names": ["Loulé", {"1": -0.0}]})
+def test_stored_records_read_back_as_they_were_written(value):
+    """The load's fast JSON encoder (orjson, with the standard library for what orjson
+    refuses, such as integers beyond 64 bits) writes what json.loads reads back."""
+    from urbact_tui.directory.loader import _encode_json
+
+    assert json.loads(_encode_json(value)) == value
