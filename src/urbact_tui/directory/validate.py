@@ -42,8 +42,10 @@ def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
         for kind in schema.KINDS:
             ids[kind.name] = _check_items(kind, items.get(kind.plural, []), problems)
         for kind in schema.KINDS:
-            for index, item in enumerate(items.get(kind.plural, [])):
-                _check_references(kind, index, item, ids, problems)
+            kind_items = items.get(kind.plural, [])
+            if problems or not _references_known(kind, kind_items, ids):
+                for index, item in enumerate(kind_items):
+                    _check_references(kind, index, item, ids, problems)
     if not problems and not any(items.get(kind.plural) for kind in schema.KINDS):
         problems.append(Problem(
             None, "the directory has no items: every list is empty or missing",
@@ -345,6 +347,19 @@ def _reference_fields(kind: schema.Kind) -> tuple[tuple[str, bool, str], ...]:
 
 
 _REFERENCES = {kind.name: _reference_fields(kind) for kind in schema.KINDS}
+
+
+def _references_known(kind: schema.Kind, items: list[dict], ids: dict[str, set[str]]) -> bool:
+    """Does every id the items refer to exist?  Set operations over all items at once
+    (the items are well-formed: their fields were checked first); only a False sends
+    them through `_check_references`, which says which reference is wrong and where."""
+    for name, many, target_kind in _REFERENCES[kind.name]:
+        values = [value for item in items if (value := item.get(name)) is not None]
+        if many:
+            values = [ref for value in values for ref in value if ref is not None]
+        if not ids[target_kind].issuperset(values):
+            return False
+    return True
 
 
 def _check_references(kind: schema.Kind, index: int, item: Any, ids: dict[str, set[str]],
