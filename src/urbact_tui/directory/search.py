@@ -70,7 +70,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One searchable record, as the loader hands it to the index builder."""
 
