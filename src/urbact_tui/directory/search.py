@@ -166,10 +166,13 @@ def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
     local: dict[bytes, int] = dict.fromkeys(tokens)  # type: ignore[arg-type]
     single: list[int] = []
     spread: dict[int, list[int]] = {}  # local number → its words, when not exactly one
+    add = vocab.setdefault
     for number, raw in enumerate(local):
         local[raw] = number
-        words = [raw] if raw.isascii() else _fold_token(raw)
-        ids = [vocab.setdefault(word, len(vocab)) for word in words]
+        if raw.isascii():
+            single.append(add(raw, len(vocab)))
+            continue
+        ids = [add(word, len(vocab)) for word in _fold_token(raw)]
         if len(ids) == 1:
             single.append(ids[0])
         else:
@@ -237,11 +240,10 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
         keys.append((ids[words] * size + records[words]) * 4 + tier)
     words_by_id = [w.decode("utf-8") for w in vocab]
     del vocab
-    too_long = np.fromiter((len(w) > MAX_TERM_LENGTH for w in words_by_id), dtype=bool,
-                           count=len(words_by_id))
+    too_long = np.fromiter(map(len, words_by_id), dtype=np.int64,
+                           count=len(words_by_id)) > MAX_TERM_LENGTH
     too_long[0] = True  # the record marker is no word
-    positions = sorted((i for i in range(len(words_by_id)) if not too_long[i]),
-                       key=words_by_id.__getitem__)
+    positions = sorted(np.flatnonzero(~too_long).tolist(), key=words_by_id.__getitem__)
     order = [words_by_id[i] for i in positions]
     rank = np.full(len(words_by_id), -1, dtype=np.int64)
     rank[np.asarray(positions, dtype=np.int64)] = np.arange(len(order))
@@ -267,13 +269,13 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
     offsets = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(np.bincount(word_rank, minlength=len(order)), out=offsets[1:])
 
-    lengths = np.fromiter((len(w) + 1 for w in order), dtype=np.int64, count=len(order))
+    lengths = np.fromiter(map(len, order), dtype=np.int64, count=len(order)) + 1
     starts = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     vocab_text = "\n".join(order)
     makeup = _makeup(vocab_text + "\n", starts)
-    title_lengths = np.fromiter((len(t) + 1 for t in titles_folded), dtype=np.int64,
-                                count=len(titles_folded))
+    title_lengths = np.fromiter(map(len, titles_folded), dtype=np.int64,
+                                count=len(titles_folded)) + 1
     title_starts = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(title_lengths, out=title_starts[1:])
     return {
