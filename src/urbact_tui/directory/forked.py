@@ -1,6 +1,6 @@
 """A function run in a forked child process, its result sent back through a pipe.
 
-The loader's helpers (the search index, phone checks) work this way: the child
+The loader's helper (it builds the search index) works this way: the child
 sees the parent's parsed data through fork, so nothing is pickled on the way
 in, and only the result is pickled on the way out.  On Linux a child is also
 told to die with its parent, so a load killed half-way leaves no helper
