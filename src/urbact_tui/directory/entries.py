@@ -76,7 +76,8 @@ def build_entries(items: Items) -> list[Entry]:
             _text(network.get("description")),
         ))
     # Contacts are most of a large directory: each city's and network's words are
-    # joined once, and the contact's own parts are gathered without helper calls.
+    # joined once and shared by their contacts (the index tokenises them once), and
+    # the contact's own parts are gathered without helper calls.
     city_text = {city_id: " ".join(w for w in city_words(city_id) if isinstance(w, str))
                  for city_id in cities}
     network_text = {network_id: " ".join(w for w in network_words([network_id])
@@ -90,8 +91,7 @@ def build_entries(items: Items) -> list[Entry]:
         parent_name = parent["name"] if parent else None
         role, organisation = get("role"), get("organisation")
         parts = [p for p in (role, organisation, get("type"), parent_name) if isinstance(p, str)]
-        if city:
-            parts.append(city_text[city_id])
+        shared = [city_text[city_id]] if city else []
         address = (get("address") or {}).get("raw")
         if isinstance(address, str):
             parts.append(address)
@@ -109,7 +109,7 @@ def build_entries(items: Items) -> list[Entry]:
                          if isinstance(h, str))
         for network_id in get("networks") or []:
             if network_id in networks:
-                parts.append(network_text[network_id])
+                shared.append(network_text[network_id])
         notes = get("notes")
         place = city["name"] if city else None
         entries.append(Entry(
@@ -117,6 +117,7 @@ def build_entries(items: Items) -> list[Entry]:
             " · ".join([p for p in (role, organisation or parent_name, place) if p]),
             " ".join(parts),
             notes if isinstance(notes, str) else "",
+            tuple(shared),
         ))
     for meeting in items["meetings"]:
         network = networks.get(meeting.get("network") or "")

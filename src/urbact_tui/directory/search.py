@@ -80,6 +80,7 @@ class Entry:
     subtitle: str
     fields: str   # short fields, joined
     text: str     # long text
+    shared: tuple[str, ...] = ()  # more short fields, texts many records share (a city's)
 
 
 @dataclass
@@ -191,10 +192,41 @@ def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
     flat = np.repeat(flat, counts)
     for number, words in spread.items():
         flat[words_at[number]:words_at[number + 1]] = words
-    per_token = counts[numbers]
-    ends = np.cumsum(per_token)
-    offsets = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - per_token, per_token)
-    return flat[np.repeat(words_at[numbers], per_token) + offsets]
+    return _gather(flat, words_at, numbers)[0]
+
+
+def _gather(flat: np.ndarray, starts: np.ndarray, groups: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """`flat[starts[g]:starts[g + 1]]` for each g in `groups`, concatenated, and each
+    group's length: a gather per group without a Python loop."""
+    counts = (starts[1:] - starts[:-1])[groups]
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    return flat[np.repeat(starts[groups] - (ends - counts), counts) + np.arange(total)], counts
+
+
+def _shared_keys(entries: Sequence[Entry], vocab: dict[bytes, int], size: int) -> np.ndarray:
+    """The short-field keys of the texts that many records share (a contact's city and
+    networks): each distinct text is tokenised once and its words given to every
+    record that shares it, instead of being split and looked up again per record."""
+    number_of: dict[str, int] = {}
+    records: list[int] = []
+    shared: list[int] = []
+    for record, entry in enumerate(entries):
+        for text in entry.shared:
+            records.append(record)
+            shared.append(number_of.setdefault(text, len(number_of)))
+    if not records:
+        return np.zeros(0, dtype=np.int64)
+    ids = _word_ids(list(number_of), vocab)
+    marker = ids == 0
+    words = ids[~marker]
+    starts = np.zeros(len(number_of) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.cumsum(marker)[~marker], minlength=len(number_of)),
+              out=starts[1:])
+    word_ids, counts = _gather(words, starts, np.asarray(shared, dtype=np.int64))
+    record_ids = np.repeat(np.asarray(records, dtype=np.int64), counts)
+    return (word_ids * size + record_ids) * 4 + 1
 
 
 def _makeup(joined: str, starts: np.ndarray) -> np.ndarray:
@@ -238,6 +270,8 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
         records = np.cumsum(marker)
         words = ~marker
         keys.append((ids[words] * size + records[words]) * 4 + tier)
+        if tier == 1:
+            keys.append(_shared_keys(entries, vocab, size))
     words_by_id = [w.decode("utf-8") for w in vocab]
     del vocab
     too_long = np.fromiter(map(len, words_by_id), dtype=np.int64,
