@@ -1,11 +1,12 @@
 """The Textual app: opens the directory in the background and owns the app-wide actions.
 
 The first screen appears at once.  While Textual starts up, a thread opens
-the database and reads the first results; the main screen's `open_directory`
-worker takes them (or builds the database from the bundled directory on first
-run), the first results are drawn as soon as they are read, and the
-search index (numpy and its blobs) loads in the background after that — a
-search typed before it is loaded loads it at once.  Copying, saving .vcf
+the database and reads the first results, and the main screen shows them in
+its first frame; if they are not ready by then (or the database must be built
+from the bundled directory on first run), the `open_directory` worker takes
+over and they are drawn as soon as they are read.  The search index (numpy and
+its blobs) loads in the background after that — a search typed before it is
+loaded loads it at once.  Copying, saving .vcf
 files, the timeline, reloading and help are app-wide actions, reachable from
 keys and from the command palette.  A problem with the data never shows a
 traceback: the error screen shows the loader's message and offers to rebuild
@@ -48,7 +49,8 @@ from .screens.main import RESULT_LIMIT, MainScreen
 from .widgets.search_input import KIND_PLURALS
 
 # Imported when first used, not before the first frame: the other screens, vCards, the
-# clipboard and the directory code (the thread that opens the database imports it).
+# clipboard, the search index (numpy) and the loader.  The directory code is imported
+# as the app starts (see _EarlyOpening).
 if TYPE_CHECKING:
     from .directory.store import Directory
     from .screens.palette import DirectoryCommands
@@ -61,6 +63,9 @@ if _GC_WAS_ENABLED:
 
 FORMAT_NAMES = {"vcard": "vCard", "text": "text", "json": "JSON"}
 EXIT_OK, EXIT_DATA_ERROR = 0, 2
+EARLY_OPENING_WAIT = 0.05
+"""Seconds the main screen may wait, as it mounts, for the database opened in the
+background; longer (e.g. a YAML file to hash) and it is taken later, by a worker."""
 INDEX_LOAD_DELAY = 0.25
 """Seconds after the first results are asked for before the search index loads (in the
 background; a search typed sooner loads it at once)."""
@@ -80,27 +85,41 @@ def _is_screen(screen: object, module: str, *names: str) -> bool:
 
 
 class _EarlyOpening(threading.Thread):
-    """Opens the database while Textual starts up, if it needs no building: imports the
-    directory code, opens the SQLite file, checks that its YAML is unchanged and reads
-    the first results.  The app's `open_directory` worker takes the result (or the
-    error) from here."""
+    """Opens the database while Textual starts up, if it needs no building: opens the
+    SQLite file, checks that its YAML is unchanged and reads the first results.  The
+    main screen takes them as it mounts, so the first frame shows them; if they are
+    not ready by then, the app's `open_directory` worker takes the result (or the
+    error) from here.
+
+    The directory code is imported by the main thread before this one starts: imported
+    here, each file it read let go of the interpreter lock, which the main thread (busy
+    starting Textual) gave back only every few milliseconds, and the first results
+    came after the first frame and cost a layout pass of their own."""
 
     def __init__(self, db_path: Path) -> None:
         super().__init__(name="urbact-early-open", daemon=True)
         self.db_path = db_path
         self.directory: "Directory | None" = None
+        self.hits: list | None = None
         self.error: Exception | None = None
         self.start()
 
     def run(self) -> None:
-        try:
-            from .directory.store import open_current
+        from .directory.store import open_current
 
+        try:
             self.directory = open_current(self.db_path)
             if self.directory is not None:
-                self.directory.search("", None, RESULT_LIMIT)  # the first results, kept
+                self.hits = self.directory.search("", None, RESULT_LIMIT)  # the first results
         except Exception as exc:  # reported by the worker, as if it had opened it
             self.error = exc
+
+    def ready(self, timeout: float) -> "Directory | None":
+        """The open directory if it opened without error within `timeout` seconds."""
+        self.join(timeout)
+        if self.is_alive() or self.error is not None:
+            return None
+        return self.directory
 
     def take(self) -> "Directory | None":
         """The open directory, None if it must be built; raises what opening raised."""
@@ -150,6 +169,8 @@ class UrbactApp(App[int]):
         self.idle_gc = idle_gc.IdleCollector(self)
 
     def on_load(self) -> None:
+        from .directory import store  # noqa: F401  (here, not in the thread: _EarlyOpening)
+
         self._early = _EarlyOpening(self.db_path)  # overlaps Textual's start-up
         idle_gc.defer_full_collections()
 
@@ -195,6 +216,22 @@ class UrbactApp(App[int]):
             yield from (b for b in owner.BINDINGS if isinstance(b, Binding))
 
     # -- the directory
+
+    def open_directory_at_start(self) -> list | None:
+        """Called by the main screen as it mounts.  The first results if the database
+        opened while Textual started (the screen shows them in its first frame, and the
+        search index loads soon after); otherwise None, and the `open_directory` worker
+        opens it (or builds it) and shows them when they are ready."""
+        early = self._early
+        directory = early.ready(EARLY_OPENING_WAIT) if early is not None else None
+        if early is None or directory is None:
+            self.open_directory()
+            return None
+        self._early = None
+        with self._lock:
+            self.directory = directory
+        self.call_after_refresh(self._load_search_index_soon)  # counted from the first frame
+        return early.hits
 
     @work(exclusive=True, thread=True, group="directory")
     def open_directory(self, rebuild: bool = False, reload: bool = False) -> None:

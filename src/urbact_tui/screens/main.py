@@ -97,10 +97,13 @@ class MainScreen(Screen):
         self.results.border_title = "Results"
         self.detail.border_title = "Detail"
         self._show_kind_filter()
+        self.search_input.focus()
+        hits = self.app.open_directory_at_start()
+        if hits is not None:
+            self._show_hits("", None, hits)  # in the first frame
+            return
         self.results.show_message("Opening the directory…")
         self.detail.show_message(WELCOME, "Start here")
-        self.search_input.focus()
-        self.app.open_directory()  # after the first frame's content is in place
 
     def on_key(self, event: Key) -> None:
         """Letters typed while the app starts arrive before the search field exists and are
