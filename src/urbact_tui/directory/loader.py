@@ -414,8 +414,8 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
             or sum(len(v) for v in items.values()) < HELPERS_FROM:
         return None
     total = sum(len(v) for v in items.values())
-    import sqlite_utils  # noqa: F401 - imported once here rather than in each helper
-
+    # sqlite_utils (and the numpy it imports, ~0.2 s) is imported by each process after
+    # the fork, in parallel, rather than once before it, on the path both wait for.
     folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
     helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
