@@ -77,10 +77,10 @@ class KeyFooter(Widget, can_focus=False):
         self._line: tuple[tuple, Strip] | None = None       # (what it was drawn from, line)
         self._hover: FooterKey | None = None
         self._update_pending = False
+        self._keys_read = False
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
-        self.update_keys()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
@@ -95,8 +95,12 @@ class KeyFooter(Widget, can_focus=False):
     def update_keys(self) -> None:
         """Read the screen's active bindings; repaint only if the keys shown changed."""
         self._update_pending = False
-        if not self.is_attached:
-            return
+        if self.is_attached and self._read_keys():
+            self.refresh()
+
+    def _read_keys(self) -> bool:
+        """Take the keys to show from the screen's active bindings; True if they changed."""
+        self._keys_read = True
         keys: dict[str, FooterKey] = {}  # by action: one key per action, as Textual's footer
         active = self.screen.active_bindings
         for _, binding, enabled, tooltip in active.values():
@@ -107,9 +111,10 @@ class KeyFooter(Widget, can_focus=False):
             _, binding, enabled, tooltip = active[self.app.COMMAND_PALETTE_BINDING]
             palette = self._key(binding, enabled, binding.tooltip or binding.description)
         shown = tuple(keys.values())
-        if (shown, palette) != (self.keys, self.palette_key):
-            self.keys, self.palette_key = shown, palette
-            self.refresh()
+        if (shown, palette) == (self.keys, self.palette_key):
+            return False
+        self.keys, self.palette_key = shown, palette
+        return True
 
     def _key(self, binding: Binding, enabled: bool, tooltip: str) -> FooterKey:
         return FooterKey(binding.key.split(",")[0].strip(), self.app.get_key_display(binding),
@@ -122,6 +127,8 @@ class KeyFooter(Widget, can_focus=False):
         self._line = None
 
     def render_line(self, y: int) -> Strip:
+        if not self._keys_read:  # read as first drawn, not on mount: focus is set by then,
+            self._read_keys()    # and the first frame has the keys, with no repaint after
         width = self.size.width
         drawn_from = (self.keys, self.palette_key, self._hover, width)
         if self._line is None or self._line[0] != drawn_from:
