@@ -258,3 +258,22 @@ def test_fold_with_map_maps_each_folded_character_back():
         assert all(0 <= i < len(text) for i in origin)
     folded, origin = fold_with_map("aßb")
     assert folded == "assb" and list(origin) == [0, 1, 1, 2]
+
+
+def test_the_index_is_the_same_whatever_the_tokenising_chunks(monkeypatch):
+    """Records are tokenised in chunks; a chunk boundary must not move a word to another
+    record (the seed's entries, in chunks of 7 and of all of them at once)."""
+    from urbact_tui.directory import search
+    from urbact_tui.directory.entries import build_entries
+    from urbact_tui.directory.loader import KIND_CODES
+    from urbact_tui.directory.validate import validate
+    from urbact_tui.directory.yamlfile import parse, read_text
+    from urbact_tui.paths import bundled_seed
+
+    text, _ = read_text(bundled_seed())
+    entries = build_entries(validate(parse(text, bundled_seed()), text, bundled_seed()))
+    assert len(entries) > 7 * 3 and any(entry.shared for entry in entries)
+    monkeypatch.setattr(search, "TOKENISE_RECORDS", 10**9)
+    whole = build_index(entries, KIND_CODES)
+    monkeypatch.setattr(search, "TOKENISE_RECORDS", 7)
+    assert build_index(entries, KIND_CODES) == whole
