@@ -173,6 +173,10 @@ class UrbactApp(App[int]):
 
         self._early = _EarlyOpening(self.db_path)  # overlaps Textual's start-up
         idle_gc.defer_full_collections()
+        self.idle_gc.pause_until_idle()
+
+    def on_unmount(self) -> None:
+        self.idle_gc.resume()  # if the app ends before its first idle moment
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing on the current screen (they also vanish from the footer)."""

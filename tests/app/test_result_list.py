@@ -154,3 +154,41 @@ async def test_full_collections_wait_for_a_pause_in_typing(app):
     finally:
         gc.callbacks.remove(count)
         gc.set_threshold(*threshold)
+
+
+async def test_no_collections_while_the_app_starts_until_its_first_idle_moment(app, monkeypatch):
+    import gc
+
+    from urbact_tui import idle_gc
+
+    monkeypatch.setattr(idle_gc, "IDLE_SECONDS", 30.0)  # the test says when it is idle
+    assert gc.isenabled()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.main_screen.results.hits  # the first results are on screen
+        assert not gc.isenabled()
+        app.idle_gc._collect()  # the first idle moment: a full collection, and they resume
+        assert gc.isenabled()
+        await type_query(pilot, "lou")
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+async def test_collections_resume_when_the_app_ends_before_its_first_idle_moment(app):
+    import gc
+
+    async with app.run_test(size=(120, 40)):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+async def test_collections_resume_after_a_while_even_with_nothing_shown(app, monkeypatch):
+    import gc
+
+    from urbact_tui import idle_gc
+
+    monkeypatch.setattr(idle_gc, "IDLE_SECONDS", 30.0)
+    monkeypatch.setattr(idle_gc, "START_UP_PAUSE_LIMIT", 0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        assert gc.isenabled()
