@@ -27,6 +27,28 @@ if TYPE_CHECKING:
 class ErrorScreen(Screen):
     """The directory could not be opened."""
 
+    CSS = """
+    #error-body {
+        border: round $error;
+        padding: 0 1;
+        height: 1fr;
+    }
+    #error-message {
+        color: $text-error;
+        margin-bottom: 1;
+    }
+    #error-explanation {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
+    #error-buttons {
+        height: auto;
+        & Button {
+            margin-right: 2;
+        }
+    }
+    """  # app-level rules, as in app.tcss, loaded when the screen is first shown
+
     app: "UrbactApp"
 
     BINDINGS = [

@@ -17,6 +17,27 @@ INTRO = ("Type to search; ↑ ↓ choose a result; Enter opens it; Escape goes b
 class HelpScreen(ModalScreen[None]):
     """A list of every key."""
 
+    CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    #help-body {
+        width: 90;
+        max-width: 100%;
+        height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #help-intro {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
+    .help-title {
+        margin-top: 1;
+    }
+    """  # app-level rules, as in app.tcss, loaded when the screen is first shown
+
     BINDINGS = [
         Binding("escape,f1,question_mark,q", "dismiss", "Close help", id="help-close"),
     ]

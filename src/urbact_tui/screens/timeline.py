@@ -54,6 +54,22 @@ class TimelineList(OptionList):
 class TimelineScreen(Screen):
     """Meetings grouped by network, in chronological order."""
 
+    CSS = """
+    #timeline-legend {
+        color: $text-muted;
+        padding: 0 1;
+        height: auto;
+        max-height: 3;
+    }
+    #timeline-list {
+        height: 1fr;
+        border: round $primary;
+        & > .option-list--option-disabled {
+            color: $foreground;
+        }
+    }
+    """  # app-level rules, as in app.tcss, loaded when the screen is first shown
+
     app: "UrbactApp"
 
     BINDINGS = [
