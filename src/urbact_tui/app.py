@@ -32,14 +32,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
 
-# Up to 240 frames a second (Textual's default is 60; it reads this once, on import).
-# Frames are drawn only when something changed; the rate is how long a change waits
-# for its frame.  A keystroke's results are ready ~10 ms after the key, just after the
-# frame that echoed the letter; at 60 fps they would wait up to 17 ms more.  At start-up
-# the layout passes that follow the first frame each wait for a frame too: 240 rather
-# than 120 made the app interactive ~10-15 ms sooner at 100k records (two runs of 25-30
-# interleaved starts), with keystroke -> redrawn results no slower (p95 37.5 vs 41.6 ms).
-os.environ.setdefault("TEXTUAL_FPS", "240")
+# Up to 120 frames a second (Textual's default is 60; it reads this once, on import).
+# A keystroke's results are ready ~10 ms after the key, just after the frame that
+# echoed the letter; at 60 fps they would wait up to 17 ms more for the next frame.
+os.environ.setdefault("TEXTUAL_FPS", "120")
 
 from textual import work
 from textual.app import App
