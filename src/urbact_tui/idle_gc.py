@@ -13,7 +13,8 @@ collection runs.  Young objects are still collected as usual.
 While the app starts, there are no collections at all (`pause_until_idle`): the
 young collections between the app's start and its first results took 7-8 ms
 (50-odd of them, measured with gc.callbacks at 100k records) and freed next to
-nothing; the first idle collection, a full one, resumes them.
+nothing; the first idle collection, a full one, resumes them (one is asked for
+after START_UP_PAUSE_LIMIT seconds if nothing has asked for one by then).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import gc
 from typing import Any
 
 IDLE_SECONDS = 0.4
-START_UP_PAUSE_LIMIT = 2.0  # seconds: collections resume by then even if nothing is shown
+START_UP_PAUSE_LIMIT = 2.0  # seconds: an idle collection is asked for by then in any case
 FULL_COLLECTION_THRESHOLD = 1_000  # young collections between automatic full ones (default 10)
 
 
@@ -40,12 +41,21 @@ class IdleCollector:
         self._paused = False
 
     def pause_until_idle(self) -> None:
-        """No collections until the first idle collection, or START_UP_PAUSE_LIMIT seconds
-        (call it as the app starts; and `resume` as it ends, in case it ends sooner)."""
+        """No collections until the first idle collection (asked for after
+        START_UP_PAUSE_LIMIT seconds if nothing else asked for one).  Call it as the app
+        starts, and `resume` as it ends, in case it ends sooner."""
         if gc.isenabled():
             gc.disable()
             self._paused = True
-            self._owner.set_timer(START_UP_PAUSE_LIMIT, self.resume, name="gc resume")
+            self._owner.set_timer(START_UP_PAUSE_LIMIT, self._pause_limit_reached,
+                                  name="gc pause limit")
+
+    def _pause_limit_reached(self) -> None:
+        """Still paused: ask for the idle collection that resumes them, unless one is already
+        on its way.  Not resumed at once: the first young collection would then walk
+        everything made since the start, in the middle of whatever the user is doing."""
+        if self._paused and self._timer is None:
+            self.collect_soon()
 
     def resume(self) -> None:
         if self._paused:

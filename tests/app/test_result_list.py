@@ -182,13 +182,61 @@ async def test_collections_resume_when_the_app_ends_before_its_first_idle_moment
     assert gc.isenabled()
 
 
-async def test_collections_resume_after_a_while_even_with_nothing_shown(app, monkeypatch):
+async def test_collections_resume_after_a_while_even_with_nothing_shown(tmp_path, monkeypatch):
+    import gc
+
+    from urbact_tui import idle_gc
+    from urbact_tui.app import UrbactApp
+    from urbact_tui.screens.error import ErrorScreen
+
+    monkeypatch.setattr(idle_gc, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(idle_gc, "START_UP_PAUSE_LIMIT", 0.2)
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"not a database " * 100)
+    app = UrbactApp(damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)  # no results: nothing asked for a collection
+        await pilot.pause(0.6)
+        assert gc.isenabled()
+
+
+def test_the_pause_limit_leaves_a_pending_idle_collection_to_resume_collections():
     import gc
 
     from urbact_tui import idle_gc
 
-    monkeypatch.setattr(idle_gc, "IDLE_SECONDS", 30.0)
-    monkeypatch.setattr(idle_gc, "START_UP_PAUSE_LIMIT", 0.2)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
+    class Timer:
+        def __init__(self, callback):
+            self.callback, self.stopped = callback, False
+
+        def stop(self):
+            self.stopped = True
+
+    class Owner:  # stands for the app: its timers are fired by hand here
+        def __init__(self):
+            self.timers: list[Timer] = []
+
+        def set_timer(self, delay, callback, name=None):
+            self.timers.append(Timer(callback))
+            return self.timers[-1]
+
+    owner = Owner()
+    collector = idle_gc.IdleCollector(owner)
+    try:
+        collector.pause_until_idle()
+        limit = owner.timers[-1]
+        assert not gc.isenabled()
+        collector.collect_soon()  # results shown while typing: a collection once it pauses
+        limit.callback()
+        assert not gc.isenabled()  # the limit does not resume them mid-typing
+        owner.timers[-1].callback()  # the pause comes: a full collection, and they resume
         assert gc.isenabled()
+        collector.pause_until_idle()
+        owner.timers[-1].callback()  # the limit with nothing pending: asks for a collection
+        assert not gc.isenabled() and collector._timer is owner.timers[-1]
+        owner.timers[-1].callback()
+        assert gc.isenabled()
+    finally:
+        collector.resume()
+        gc.enable()
