@@ -8,7 +8,9 @@ footer, and is ~35-45 ms sooner with this one (benchmarks/app_probe.py, 15
 interleaved starts each, machine under load).  This one draws the
 same line (the same colours, the command palette key on the right) with the
 line API and only repaints when the keys it shows change; a click on a key
-presses it and hovering shows the key's tooltip, as on Textual's footer.
+presses it and hovering shows the key's tooltip, as on Textual's footer.  Not
+carried over, as the app uses neither: binding groups (one label for several keys)
+and the compact style.
 """
 
 from __future__ import annotations
