@@ -275,8 +275,9 @@ class UrbactApp(App[int]):
     @work(exclusive=True, thread=True, group="index")
     def _load_search_index(self) -> None:
         """Load the search index (numpy and the index blobs: ~0.1-0.2 s at 100k records)
-        in the background, so that the first keystroke finds it loaded.  A search that
-        comes first loads it itself, and one during this load waits for it."""
+        and then the phone library in the background, so that the first keystroke finds
+        the index loaded and the first contact shown its phone checks.  A search that
+        comes first loads the index itself, and one during this load waits for it."""
         with self._lock:
             directory = self.directory
         if directory is None:
@@ -288,6 +289,10 @@ class UrbactApp(App[int]):
                 current = self.directory is directory
             if current and not get_current_worker().is_cancelled:
                 self.call_from_thread(self._show_error, self._as_directory_error(exc))
+            return
+        from .directory.store import prepare_phone_checks
+
+        prepare_phone_checks()  # a contact's phones are checked when it is shown
 
     def _as_directory_error(self, exc: Exception) -> DirectoryError:
         if isinstance(exc, DirectoryError):

@@ -34,6 +34,20 @@ async def test_the_index_loads_after_the_first_results(app):
         assert app.main_screen.results.hits[0].id == "loule"
 
 
+async def test_the_phone_library_is_prepared_after_the_index(app, monkeypatch):
+    """A contact's phones are checked when it is shown: the library (~50 ms to import)
+    is loaded in the background once the index is in, not by the first contact."""
+    from urbact_tui.directory import store
+
+    prepared = []
+    monkeypatch.setattr(store, "prepare_phone_checks",
+                        lambda: prepared.append(app.directory._index is not None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert await wait_until(lambda: prepared)
+        assert prepared == [True]
+
+
 async def test_typing_before_the_directory_opens_searches_what_was_typed(app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"loule")
