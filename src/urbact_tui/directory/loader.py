@@ -50,7 +50,7 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     try:
         with _cyclic_gc_paused():  # parsing makes millions of objects and no cycles
             report("parsing", 1, 3)
-            data = parse(text, source, meanwhile=_import_build_libraries)
+            data = parse(text, source)
             # Helpers start on the parsed data at once: they index it while this
             # process validates it and writes the tables (their work is thrown away
             # if validation fails: they only ever read the data).
@@ -414,6 +414,8 @@ def _start_helpers(data: Any, target: Path) -> _Helpers | None:
             or sum(len(v) for v in items.values()) < HELPERS_FROM:
         return None
     total = sum(len(v) for v in items.values())
+    # sqlite_utils (and the numpy it imports, ~0.2 s) is imported by each process after
+    # the fork, in parallel, rather than once before it, on the path both wait for.
     folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
     helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
@@ -429,13 +431,6 @@ NULL = float("nan")
 (`sqlite3VdbeMemSetDouble`), and Python's sqlite3 binds a float at once, whereas
 None goes through its adapter look-ups first: binding None was most of the time of
 inserting 100k contacts (their many empty columns), 1.3 s of 1.6 s."""
-
-
-def _import_build_libraries() -> None:
-    """sqlite-utils, and the numpy it imports (~0.2 s): imported while a large file's
-    other part is parsed (see `parse`), so that neither this process nor the index
-    helper forked from it pays for them later."""
-    import sqlite_utils  # noqa: F401
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:

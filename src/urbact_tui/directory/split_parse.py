@@ -30,16 +30,9 @@ _TOP_LINE = re.compile(r"\n(?=---|[^\s#-])")   # a top-level line (or a document
 _UNSPLITTABLE = ("%", "---", "...")           # directives and document markers
 _FIRST_ITEM = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ")
 
-HEAD_SHARE = 0.45
-"""Where the longest list is cut: this process parses a little less than half, as it
-also runs `meanwhile` (the load imports sqlite-utils and numpy there, ~0.2 s)."""
-
-
-def loads_in_two(text: str, loads: Callable[[str], Any],
-                 meanwhile: Callable[[], Any] | None = None) -> Any | None:
+def loads_in_two(text: str, loads: Callable[[str], Any]) -> Any | None:
     """`loads(text)`, done as two parts in parallel, or None if the text is not cut
-    (no safe cut, or this process cannot fork) or a part does not parse as it should.
-    `meanwhile` runs here while the child parses its part."""
+    (no safe cut, or this process cannot fork) or a part does not parse as it should."""
     if not can_fork():
         return None
     parts = _cut(text)
@@ -51,8 +44,6 @@ def loads_in_two(text: str, loads: Callable[[str], Any],
     except OSError:
         return None
     try:
-        if meanwhile is not None:
-            meanwhile()
         try:
             first = loads(head)
             after = loads(rest) if rest.strip() else {}
@@ -84,7 +75,7 @@ def _loads_marshalled(loads: Callable[[str], Any], text: str) -> bytes:
 
 def _cut(text: str) -> tuple[str, str, str, str] | None:
     """(key, head, tail, rest): the longest top-level block list `key` cut at an item
-    line near its middle (see HEAD_SHARE).  `head` is the text up to the cut, `tail` the list's
+    line near its middle.  `head` is the text up to the cut, `tail` the list's
     items from the cut on (under their key), `rest` the text after the list."""
     tops = [0] if text[:1] not in ("", " ", "\t", "\n", "\r", "#", "-") else []
     tops += [match.end() for match in _TOP_LINE.finditer(text)]
@@ -104,7 +95,7 @@ def _cut(text: str) -> tuple[str, str, str, str] | None:
     first_item = _FIRST_ITEM.match(text, start)
     if first_item is None:
         return None
-    cut = text.find(f"\n{first_item.group(1)}- ", start + int((end - start) * HEAD_SHARE), end)
+    cut = text.find(f"\n{first_item.group(1)}- ", start + (end - start) // 2, end)
     if cut < first_item.end():
         return None   # not found (-1), or the first item: nothing to share out
     cut += 1          # the cut is at the start of the item's line

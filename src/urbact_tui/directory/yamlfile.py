@@ -15,7 +15,7 @@ import itertools
 import re
 import stat
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 import yaml_rs
@@ -124,12 +124,8 @@ def _too_large(path: Path, size: int) -> DirectoryError:
     )
 
 
-def parse(text: str, path: Path, meanwhile: Callable[[], Any] | None = None) -> Any:
-    """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs.
-
-    A large file is parsed in two parts at once (see `split_parse`); `meanwhile`
-    is then called while the other part is parsed, before this process parses its own.
-    """
+def parse(text: str, path: Path) -> Any:
+    """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs."""
     _reject_deep_nesting(text, path)
     if _may_have_tag(text):
         _reject_unsafe_tags(text, path)
@@ -137,7 +133,7 @@ def parse(text: str, path: Path, meanwhile: Callable[[], Any] | None = None) -> 
     if len(text) >= SPLIT_FROM:
         from .split_parse import loads_in_two  # forks: only for large files
 
-        data = loads_in_two(text, _loads, meanwhile)
+        data = loads_in_two(text, _loads)
     try:
         if data is None:
             data = _loads(text)
