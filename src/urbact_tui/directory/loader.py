@@ -253,9 +253,8 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         (kind.name, item["id"], NULL, message, "source")
         for kind in schema.KINDS for item in items[kind.plural]
         for message in item.get("warnings") or ()])
-    for table, index_columns, unique in indexes:
-        if table != "entries":
-            db[table].create_index(index_columns, unique=unique)
+    for table, index_columns, unique in indexes:  # (the entries' comes with their rows)
+        db[table].create_index(index_columns, unique=unique)
     report("indexing", total, total)
     index_part = helpers.take("indexing") if helpers is not None else None
     index_part = index_part() if index_part is not None else None
