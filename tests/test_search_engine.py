@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from urbact_tui.directory.folding import WORD, fold, fold_with_map
-from urbact_tui.directory.search import Entry, SearchIndex, _tokens, build_index
+from urbact_tui.directory.search import Entry, SearchIndex, _word_ids, build_index
 
 KINDS = {"city": 0, "contact": 1, "network": 2, "meeting": 3, "document": 4}
 
@@ -122,7 +122,10 @@ def test_tokeniser_matches_word_regex_on_folded_text():
         if number:
             expected.append(b"\x01")
         expected += [w.encode() for w in WORD.findall(fold(text.replace("\n", " ")))]
-    assert _tokens(texts) == expected
+    vocab: dict[bytes, int] = {b"\x01": 0}
+    ids = _word_ids(texts, vocab)
+    words = list(vocab)
+    assert [words[i] for i in ids.tolist()] == expected
 
 
 def test_non_latin_scripts_are_searchable_by_prefix():

@@ -161,14 +161,6 @@ def _fold_token(raw: bytes) -> list[bytes]:
     return raw.decode("utf-8").translate(_INDEX_TABLE).encode("utf-8").split()
 
 
-def _tokens(texts: list[str]) -> list[bytes]:
-    """The folded words of all texts, as UTF-8 bytes, with a record marker between texts:
-    `WORD.findall(fold(text))` per text, but a Python step per distinct token only."""
-    tokens = _raw_tokens(texts)
-    folded = {raw: _fold_token(raw) for raw in dict.fromkeys(tokens)}
-    return [word for raw in tokens for word in folded[raw]]
-
-
 def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
     """The vocabulary number of every folded word of `texts` in order (0: the record
     marker between texts), adding new words to `vocab`.
