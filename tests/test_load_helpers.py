@@ -1,6 +1,7 @@
-"""Large loads run a helper process (forked after parsing) that builds the search
-index into a part file the load copies in.  Whatever it does, the database must be
-the one a load without helpers builds, and a bad file must fail with the same message.
+"""Large loads run a helper process (forked after parsing) that builds the entries
+and the search index and sends them to the load as they are made.  Whatever it
+does, the database must be the one a load without a helper builds, and a bad file
+must fail with the same message.
 
 The helpers only start in a single-threaded process with a large directory, so
 each load here runs in a fresh interpreter with the size threshold lowered.
@@ -28,7 +29,7 @@ from pathlib import Path
 from urbact_tui.directory import loader
 from urbact_tui.directory.errors import DirectoryError
 mode, source, db = sys.argv[1:4]
-loader.HELPERS_FROM = 10**9 if mode == "alone" else 1
+loader.HELPER_FROM = 10**9 if mode == "alone" else 1
 if mode == "dying":  # every helper dies before it answers: the load does their work
     parent = os.getpid()
     def dies(real):
@@ -38,6 +39,16 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
             return real(*args)
         return job
     loader._index_job = dies(loader._index_job)
+if mode == "dying-midway":  # the helper sends the entries, then dies: the load does the rest
+    parent = os.getpid()
+    whole_job = loader._index_job
+    def sends_one_part(*args):
+        parts = whole_job(*args)
+        yield next(parts)
+        if os.getpid() != parent:
+            os._exit(3)
+        yield from parts
+    loader._index_job = sends_one_part
 if mode == "chunks":  # rows go in in small chunks
     loader.CHUNK = 7
 def children_left():
@@ -85,7 +96,7 @@ def alone(tmp_path_factory) -> dict[str, list]:
     return contents(db)
 
 
-@pytest.mark.parametrize("mode", ["helpers", "dying", "chunks"])
+@pytest.mark.parametrize("mode", ["helpers", "dying", "dying-midway", "chunks"])
 def test_helpers_build_the_same_database_first_and_on_reload(mode, alone, tmp_path):
     db = tmp_path / "directory.db"
     for _ in ("first load", "reload"):
@@ -156,3 +167,38 @@ def _running(pid: int) -> bool:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+SENDS = """
+import sys, time
+from pathlib import Path
+from urbact_tui.directory.forked import ChildFailed, Forked
+
+marker = Path(sys.argv[1])
+
+def values():
+    yield "entries"
+    yield b"x" * 5_000_000   # far more than a pipe holds: sent while the parent is busy
+    marker.write_text("the child went on")
+    yield {"index": [1, 2]}
+
+forked = Forked(values)
+deadline = time.monotonic() + 30
+while not marker.exists():  # not reading: the child must not wait for us
+    assert time.monotonic() < deadline, "the child waited for the parent to read"
+    time.sleep(0.05)
+print(forked.receive(), len(forked.receive()), forked.receive())
+try:
+    forked.receive()
+except ChildFailed:
+    print("then: nothing more")
+print("child reaped:", forked.pid is None)
+"""
+
+
+def test_a_helper_sends_each_value_as_it_is_made_without_waiting_for_the_parent(tmp_path):
+    result = subprocess.run([sys.executable, "-c", SENDS, str(tmp_path / "marker")],
+                            capture_output=True, text=True, env=ENV, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "entries 5000000 {'index': [1, 2]}", "then: nothing more", "child reaped: True"]

@@ -1,10 +1,12 @@
-"""A function run in a forked child process, its result sent back through a pipe.
+"""A generator run in a forked child process, each value it yields sent back
+through a pipe as soon as it is made.
 
 The loader's helper (it builds the search index) works this way: the child
 sees the parent's parsed data through fork, so nothing is pickled on the way
-in, and only the result is pickled on the way out.  On Linux a child is also
-told to die with its parent, so a load killed half-way leaves no helper
-running on for minutes.
+in, and only the results are pickled on the way out.  A thread of the child
+sends them, so the child goes on working while the parent is still busy and
+has not read the pipe yet.  On Linux a child is also told to die with its
+parent, so a load killed half-way leaves no helper running on for minutes.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import ctypes.util
 import gc
 import os
 import pickle
+import queue
 import signal
+import struct
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 
@@ -45,58 +49,62 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+_LENGTH = struct.Struct("<Q")  # each message: its length, then the pickled value
+
+
 class Forked:
-    """`function(*args)` run in a forked child process; `result()` waits for it.
+    """`function(*args)`, a generator, run in a forked child process; `receive()`
+    waits for the next value it yields.
 
     The child only ever reads the parent's data."""
 
-    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+    def __init__(self, function: Callable[..., Iterator[Any]], *args: Any) -> None:
         parent = os.getpid()
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            status = 1  # unless it all works: the parent then redoes the work
+            status = 1
             try:
                 os.close(read)
                 _die_with_parent(parent)
                 gc.disable()  # a short life, making many objects and no cycles
-                payload = pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
-                with open(write, "wb", closefd=True) as out:
-                    out.write(payload)
+                _send_all(function(*args), write)
                 status = 0
             finally:
                 os._exit(status)
         os.close(write)
         self.pid: int | None = pid
-        self._read: int | None = read
+        self._pipe: Any = open(read, "rb", closefd=True)  # noqa: SIM115 - closed by cancel()
 
-    def result(self) -> Any:
-        """The function's result; ChildFailed if the child died or failed."""
-        if self._read is None:
-            raise ChildFailed()
+    def receive(self) -> Any:
+        """The next value the child yielded; ChildFailed if the child died or failed
+        before sending it all (or has sent everything already).  On a failure the
+        child is stopped."""
         try:
-            with open(self._read, "rb", closefd=True) as pipe:
-                self._read = None
-                payload = pipe.read()
-        except OSError:
-            payload = b""
-        status = self._reap()
-        if status != 0 or not payload:
-            raise ChildFailed()
-        try:
+            if self._pipe is None:
+                raise ChildFailed()
+            head = self._pipe.read(_LENGTH.size)
+            if len(head) != _LENGTH.size:  # the child ended or died
+                raise ChildFailed()
+            (size,) = _LENGTH.unpack(head)
+            payload = self._pipe.read(size)
+            if len(payload) != size:  # killed while sending
+                raise ChildFailed()
             return pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - a truncated result: the child was killed
+        except Exception:  # noqa: BLE001 - whatever went wrong, the caller does the work
+            self.cancel()
             raise ChildFailed() from None
 
     def cancel(self) -> None:
+        """Stop the child (if it still runs) and wait for it to end."""
         if self.pid is not None:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
             self._reap()
-        if self._read is not None:
+        if self._pipe is not None:
             with contextlib.suppress(OSError):
-                os.close(self._read)
-            self._read = None
+                self._pipe.close()
+            self._pipe = None
 
     def _reap(self) -> int:
         pid, self.pid = self.pid, None
@@ -109,3 +117,34 @@ class Forked:
                 continue
             except ChildProcessError:
                 return -1
+
+
+def _send_all(values: Iterator[Any], write: int) -> None:
+    """In the child: pickle each value as it comes and hand it to a thread that writes
+    it to the pipe (a write blocks until the parent reads, which may be seconds)."""
+    messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        with open(write, "wb", closefd=True) as out:
+            while (message := messages.get()) is not None:
+                try:
+                    out.write(message)
+                    out.flush()
+                except BaseException as exc:  # noqa: BLE001 - the parent stopped reading
+                    failed.append(exc)
+                    return
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        for value in values:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            messages.put(_LENGTH.pack(len(payload)) + payload)
+            if failed:
+                break
+    finally:
+        messages.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]

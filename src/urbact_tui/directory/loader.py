@@ -14,14 +14,14 @@ import errno
 import fcntl
 import gc
 import glob
+import itertools
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import schema
 from .entries import build_entries
@@ -46,18 +46,22 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     target = Path(target).expanduser()
     report("reading", 0, 3)
     text, digest = read_text(source)
-    helpers: _Helpers | None = None
+    with _cyclic_gc_paused():  # the parsed directory is freed (by _load's return) first
+        return _load(source, target, text, digest, report)
+
+
+def _load(source: Path, target: Path, text: str, digest: str,
+          report: Progress) -> dict[str, int]:
+    report("parsing", 1, 3)
+    data = parse(text, source)
+    # The index helper starts on the parsed data at once: it indexes it while this
+    # process validates it and writes the tables (its work is thrown away if
+    # validation fails: it only ever reads the data).
+    indexing = _start_indexing(data)
     try:
-        with _cyclic_gc_paused():  # parsing makes millions of objects and no cycles
-            report("parsing", 1, 3)
-            data = parse(text, source)
-            # Helpers start on the parsed data at once: they index it while this
-            # process validates it and writes the tables (their work is thrown away
-            # if validation fails: they only ever read the data).
-            helpers = _start_helpers(data, target)
-            report("checking", 2, 3)
-            items = validate(data, text, source)
-            del data, text
+        report("checking", 2, 3)
+        items = validate(data, text, source)
+        del data, text
         _check_target(target, source)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +73,7 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
             temporary = target.parent / f".{target.name}.{os.getpid()}.tmp"
             _remove_stale_temporaries(target)
             try:
-                with _cyclic_gc_paused():
-                    _build(temporary, items, source, digest, report, helpers)
+                _build(temporary, items, source, digest, report, indexing)
                 _sync(temporary)  # the data is on disk before the name points at it
                 os.replace(temporary, target)
                 _sync(target.parent)
@@ -82,19 +85,12 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
                 raise DirectoryError(
                     "not enough memory to build the database (the existing database is unchanged)",
                     path=target, hint="close other programs and load again") from None
-            except Exception as exc:
-                if type(exc).__name__ != "BrokenProcessPool":
-                    raise
-                raise DirectoryError(
-                    "a helper process of the load stopped (killed, or out of memory); the existing "
-                    "database is unchanged", path=target,
-                    hint="load again; if it keeps happening, close other programs first") from None
             finally:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
     finally:
-        if helpers is not None:
-            helpers.cancel()  # on an error: stop them; after a build: they are done already
+        if indexing is not None:
+            indexing.cancel()  # on an error: stop it; after a build: it is done already
     return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
 
 
@@ -159,7 +155,7 @@ def _sync(path: Path) -> None:
 
 
 def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
-           report: Progress, helpers: _Helpers | None = None) -> None:
+           report: Progress, indexing: Forked | None = None) -> None:
     """Write every table, the entries and the search index into a fresh database file.
 
     sqlite-utils creates the tables (types, keys, foreign keys from the
@@ -175,7 +171,7 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     conn = _open_new(path, total)
     try:
         db = sqlite_utils.Database(conn)
-        _store(conn, db, items, helpers, source, digest, report, total)
+        _store(conn, db, items, indexing, source, digest, report, total)
     finally:
         conn.close()
     report("done", total, total)
@@ -234,35 +230,26 @@ def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str
 
 
 def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
-           helpers: _Helpers | None, source: Path, digest: str, report: Progress,
+           indexing: Forked | None, source: Path, digest: str, report: Progress,
            total: int) -> None:
-    """Create the tables and write every row, the entries and the index.
-
-    Without helpers everything is written here.  With them, a helper has written
-    the entries (and their SQL index) and the search index into a part file with
-    the same schema, copied in here by SQLite: an INSERT ... SELECT into an empty
-    table with the same schema and indexes copies the stored pages as they are,
-    much faster than inserting the rows.  The other tables' SQL indexes are made
-    while the helper is still at work.
-    """
+    """Create the tables and write every row, the entries and the index, in one
+    transaction.  The entries and the index come from the index helper when there
+    is one (it built them while this process wrote the tables)."""
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
-    parts: list[tuple[Path, list[str]]] = []
     _write_kind_tables(conn, items, columns, report, total)
     _insert(conn, "warnings", columns["warnings"], [
         (kind.name, item["id"], NULL, message, "source")
         for kind in schema.KINDS for item in items[kind.plural]
         for message in item.get("warnings") or ()])
-    for table, index_columns, unique in indexes:  # (the entries' comes with their rows)
+    for table, index_columns, unique in indexes:  # after the rows: cheaper than row by row
         db[table].create_index(index_columns, unique=unique)
+    parts = _index_parts(indexing, items)
+    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
+            zip(itertools.count(), *map(_unpacked, next(parts))))
+    db["entries"].create_index(["kind", "id"], unique=True)  # a record's entry by kind and id
     report("indexing", total, total)
-    index_part = helpers.take("indexing") if helpers is not None else None
-    index_part = index_part() if index_part is not None else None
-    if index_part is None:
-        _write_index(conn, items)
-    else:
-        _index_entries(db)  # on the empty table, so that the copy brings the part's index
-        parts.append(index_part)
+    _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
         "source_path": str(source),
@@ -273,19 +260,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         "kind_codes": json.dumps(KIND_CODES),
     }.items()])
     conn.execute("COMMIT")
-    for part, tables in parts:  # (ATTACH is not allowed inside a transaction)
-        conn.execute("ATTACH DATABASE ? AS part", (str(part),))
-        try:
-            conn.execute("BEGIN")
-            for table in tables:
-                conn.execute(f"INSERT INTO main.[{table}] SELECT * FROM part.[{table}]")
-            conn.execute("COMMIT")
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            conn.execute("DETACH DATABASE part")
-        with contextlib.suppress(OSError):
-            part.unlink()
 
 
 def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
@@ -310,119 +284,76 @@ CHUNK = 50_000
 """Rows are built and inserted this many items at a time (each table's in item order)."""
 
 
-def _write_index(conn: sqlite3.Connection, items: dict[str, list[dict]],
-                 columns: Any = None, report: Any = None, total: Any = None) -> list[str]:
-    """Build the entries and the search index and write them (the entries' SQL index
-    too: made after the rows, which is cheaper than keeping it up row by row)."""
-    import sqlite_utils
-
-    entry_rows, blobs = _index_job(items)
-    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"], entry_rows)
-    _insert(conn, "search_index", ["name", "value"], list(blobs.items()))
-    _index_entries(sqlite_utils.Database(conn))
-    return ["entries", "search_index"]
-
-
-def _index_entries(db: Any) -> None:
-    """The entries' SQL index: a record's entry by its kind and id."""
-    db["entries"].create_index(["kind", "id"], unique=True)
-
-
-def _part_job(write: Callable[..., list[str]], items: dict[str, list[dict]], part: Path,
-              total: int) -> list[str]:
-    """In a helper: write some tables into a part file (the schema of the whole database)."""
-    import sqlite_utils
-
-    conn = _open_new(part, total)
-    try:
-        conn.execute("BEGIN")
-        _, columns = _create_schema(sqlite_utils.Database(conn))
-        written = write(conn, items, columns, lambda stage, done, total: None, total)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    return written
-
-
-def _index_job(items: dict[str, list[dict]]) -> tuple[list[tuple], dict[str, bytes]]:
-    """The entries table's rows and the search index blobs for `items`."""
+def _index_job(items: dict[str, list[dict]]) -> Iterator[Any]:
+    """Yields the entries table's columns (kind, id, title, subtitle; each packed, see
+    `_packed`), then the search index blobs for `items`.  (The helper sends the
+    entries as soon as they are made: this process writes them while the helper
+    builds the index.)"""
     entries = build_entries(items)
-    blobs = build_index(entries, KIND_CODES)
-    return [(n, e.kind, e.id, e.title, e.subtitle) for n, e in enumerate(entries)], blobs
+    yield [_packed([getattr(entry, name) for entry in entries])
+           for name in ("kind", "id", "title", "subtitle")]
+    yield build_index(entries, KIND_CODES)
+
+
+_SEPARATOR = "\x00"
+
+
+def _packed(texts: list[str]) -> str | list[str]:
+    """The texts joined into one string, if no text holds the separator: one
+    string crosses the helper's pipe (pickled) far faster than 100k of them."""
+    joined = _SEPARATOR.join(texts)
+    return joined if texts and joined.count(_SEPARATOR) == len(texts) - 1 else texts
+
+
+def _unpacked(column: str | list[str]) -> list[str]:
+    return column.split(_SEPARATOR) if isinstance(column, str) else column
 
 
 # --- helper processes -------------------------------------------------------------
 
-HELPERS_FROM = 5_000
-"""Directories with at least this many items are built with helper processes."""
+HELPER_FROM = 5_000
+"""Directories with at least this many items are indexed by a helper process.
 
-class _Helpers:
-    """The helper processes of one load: one writes the entries and the search index
-    into a part file beside the database.
-
-    (Measured on the 2-core benchmark machine: a helper that parsed the file
-    itself for the index, or one that wrote the kinds' tables into a part file
-    too, made loads slower there -- more work in all, little of it in
-    parallel -- so the main process parses once and writes the tables.)"""
-
-    def __init__(self, stem: str) -> None:
-        self.stem = stem  # part files are named <stem><label>.part
-        self.jobs: dict[str, tuple[Forked, Path]] = {}
-
-    def start_part(self, label: str, write: Callable[..., list[str]],
-                   items: dict[str, list[dict]], total: int) -> None:
-        part = Path(f"{self.stem}{label}.part")
-        self.jobs[label] = (Forked(_part_job, write, items, part, total), part)
-
-    def take(self, label: str) -> Callable[[], tuple[Path, list[str]] | None] | None:
-        """None if no helper does `label`; else a function that waits for it and returns
-        its part file and the tables in it, or None if the helper failed."""
-        job = self.jobs.get(label)
-        if job is None:
-            return None
-        forked, part = job
-
-        def wait() -> tuple[Path, list[str]] | None:
-            try:
-                return part, forked.result()
-            except ChildFailed:  # it died (e.g. out of memory or disk): the caller does it
-                with contextlib.suppress(OSError):
-                    part.unlink()
-                return None
-        return wait
-
-    def cancel(self) -> None:
-        """Stop every helper still running and delete the part files."""
-        for forked, part in self.jobs.values():
-            forked.cancel()
-            with contextlib.suppress(OSError):
-                part.unlink()
-        self.jobs.clear()
+(Measured on the 2-core benchmark machine: a helper that parsed the file itself,
+or one that also wrote the kinds' tables, made loads slower there -- more work
+in all, little of it in parallel.  So this process parses once and writes every
+table, and the helper only computes; what it sends crosses a pipe.)"""
 
 
-def _start_helpers(data: Any, target: Path) -> _Helpers | None:
-    """Fork the helpers for a large directory, or None.
+def _start_indexing(data: Any) -> Forked | None:
+    """Fork the index helper for a large directory, or None.
 
-    Small directories are not worth it.  `data` is not validated yet: whatever a
+    Small directories are not worth it.  `data` is not validated yet: whatever the
     helper makes of a bad file is never used (validation fails first, and the
-    helpers are stopped).
+    helper is stopped).
     """
     items = ({kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
              if isinstance(data, dict) else {})
     if not items or not can_fork() or not all(isinstance(v, list) for v in items.values()) \
-            or sum(len(v) for v in items.values()) < HELPERS_FROM:
+            or sum(len(v) for v in items.values()) < HELPER_FROM:
         return None
-    total = sum(len(v) for v in items.values())
-    # sqlite_utils (and the numpy it imports, ~0.2 s) is imported by each process after
-    # the fork, in parallel, rather than once before it, on the path both wait for.
-    folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
-    helpers = _Helpers(str(folder / f".{target.name}.{os.getpid()}."))
     try:
-        helpers.start_part("indexing", _write_index, items, total)
-    except OSError:  # cannot fork (out of processes or memory): work without helpers
-        helpers.cancel()
+        return Forked(_index_job, items)
+    except OSError:  # cannot fork (out of processes or memory): index here instead
         return None
-    return helpers
+
+
+def _index_parts(indexing: Forked | None, items: dict[str, list[dict]]) -> Iterator[Any]:
+    """What `_index_job` yields: from the index helper, or computed here if there is
+    no helper or it died (e.g. out of memory) before sending all of it."""
+    received = 0
+    if indexing is not None:
+        with contextlib.suppress(ChildFailed):
+            while received < _INDEX_PARTS:
+                part = indexing.receive()
+                received += 1
+                yield part
+    for number, part in enumerate(_index_job(items)):
+        if number >= received:
+            yield part
+
+
+_INDEX_PARTS = 2  # what _index_job yields: the entries, the index
 
 
 NULL = float("nan")
@@ -432,9 +363,10 @@ None goes through its adapter look-ups first: binding None was most of the time 
 inserting 100k contacts (their many empty columns), 1.3 s of 1.6 s."""
 
 
-def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+def _insert(conn: sqlite3.Connection, table: str, columns: list[str],
+            rows: Iterable[tuple]) -> None:
     """Insert rows (tuples in `columns` order; NULL, not None, for SQL NULL)."""
-    if rows:
+    if rows:  # (a list may be empty; any other iterable is inserted)
         names = ", ".join(f"[{c}]" for c in columns)
         marks = ", ".join("?" * len(columns))
         conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", rows)
@@ -685,27 +617,10 @@ def _exclusive(target: Path, report: Progress | None = None) -> Iterator[None]:
 
 
 def _remove_stale_temporaries(target: Path) -> None:
-    """Delete temporary files left by a load that was killed (we hold the lock), and
-    part files of helpers whose load is gone (a load writes those before it waits
-    for the lock, so only a dead load's are removed)."""
+    """Delete temporary files left by a load that was killed (we hold the lock)."""
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
-    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
-        owner = part.name[len(target.name) + 2:].split(".", 1)[0]
-        if owner.isdigit() and not _alive(int(owner)):
-            with contextlib.suppress(OSError):
-                part.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process: alive
-    return True
 
 
 def _storage_error(exc: sqlite3.Error | OSError, target: Path) -> DirectoryError:
