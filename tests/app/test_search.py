@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from urbact_tui.screens.main import ECHO_HOLD
 from urbact_tui.widgets.detail import DetailPane
 from urbact_tui.widgets.search_input import SearchInput, parse_query
 
@@ -248,3 +251,55 @@ async def test_letters_typed_before_the_search_field_had_focus_are_kept(app):
         assert screen.search_input.value == "loule"
         assert isinstance(app.focused, SearchInput)
         assert screen.results.hits[0].id == "loule"
+
+
+async def _frames_around_a_keystroke(app, pilot, letter: str) -> tuple[list[float], float]:
+    """Press `letter`; return the times of the screen updates that followed and the
+    time its results were shown."""
+    screen = app.main_screen
+    frames: list[float] = []
+    shown: list[float] = []
+    draw, show = screen._compositor_refresh, screen._show_hits
+
+    def drawn() -> None:
+        draw()
+        frames.append(time.monotonic())
+
+    def showing(text, *args):
+        show(text, *args)
+        shown.append(time.monotonic())
+
+    screen._compositor_refresh, screen._show_hits = drawn, showing
+    await pilot.press(letter)
+    await settle(pilot)
+    await pilot.pause(0.1)
+    assert shown, "the results never came"
+    return frames, shown[-1]
+
+
+async def test_a_typed_letter_is_drawn_with_its_results_not_a_frame_before(app):
+    """One frame per keystroke: never the new letter over the old results."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        frames, results_at = await _frames_around_a_keystroke(app, pilot, "l")
+        assert [t for t in frames if t < results_at] == []
+        assert [t for t in frames if t >= results_at]  # drawn, with the results
+        assert app._batch_count == 0
+
+
+async def test_a_slow_search_does_not_hide_the_typed_letter(app, monkeypatch):
+    """Updates are held for ECHO_HOLD at most: the letter shows while a slow search runs."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        search = app.directory.search
+
+        def slow_search(*args, **kwargs):
+            time.sleep(0.5)
+            return search(*args, **kwargs)
+
+        monkeypatch.setattr(app.directory, "search", slow_search)
+        pressed = time.monotonic()
+        frames, results_at = await _frames_around_a_keystroke(app, pilot, "l")
+        early = [t for t in frames if t < results_at]
+        assert early and early[0] - pressed < ECHO_HOLD + 0.25  # the letter, long before
+        assert app._batch_count == 0

@@ -28,10 +28,13 @@ from ..widgets.results import ResultList, parse_option_id
 from ..widgets.search_input import KIND_PLURALS, SearchInput, next_kind, parse_query
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from ..app import UrbactApp
 
 RESULT_LIMIT = 100
 PREVIEW_DELAY = 0.12  # seconds: the detail pane follows typing once it pauses
+ECHO_HOLD = 0.033  # seconds: the longest a typed letter waits to be drawn with its results
 MAX_CONTACT_DETAILS = 60
 NARROW_WIDTH = 72
 WELCOME = ("Type a few letters of a city, a person,\n"
@@ -69,6 +72,7 @@ class MainScreen(Screen):
         self.kind_filter: str | None = None
         self.history: list[Visit] = []
         self._pending_focus_detail = False
+        self._echo_hold: tuple[Any, Timer] | None = None  # (the held batch, its deadline)
 
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="Search cities, people, networks, meetings…  (c: p: n: m: d: narrow)",
@@ -136,7 +140,42 @@ class MainScreen(Screen):
 
     @on(SearchInput.Changed, "#search")
     def _query_changed(self, event: SearchInput.Changed) -> None:
+        self._hold_echo()
         self.run_search(event.value)
+
+    def _hold_echo(self) -> None:
+        """Draw a typed letter together with its results, in one frame.
+
+        Otherwise the letter is drawn at once (a frame of its own) and the results a
+        frame later: the letter's frame kept the search thread from the GIL and the
+        results waited for the next frame, ~4-6 ms of every keystroke at 100k
+        records (benchmarks/app_probe.py).  Screen updates are held (Textual's
+        `batch_update`) until the results are shown, or for ECHO_HOLD at most, so a
+        slow search never hides what was typed.
+        """
+        if self._echo_hold is None:
+            batch = self.app.batch_update()
+            batch.__enter__()
+            self._echo_hold = (batch, self.set_timer(ECHO_HOLD, self._echo_deadline,
+                                                     name="echo hold"))
+
+    def _echo_deadline(self) -> None:
+        self._release_echo()
+        self.check_idle()  # the screen draws what changed meanwhile (the letter)
+
+    def _release_echo(self) -> None:
+        """End the hold (results being shown are drawn with what else changed)."""
+        if self._echo_hold is not None:
+            batch, deadline = self._echo_hold
+            self._echo_hold = None
+            deadline.stop()
+            batch.__exit__(None, None, None)
+
+    def on_screen_suspend(self) -> None:
+        self._echo_deadline()  # another screen on top must not find updates held
+
+    def on_unmount(self) -> None:
+        self._release_echo()
 
     @work(exclusive=True, thread=True, group="search")
     def run_search(self, text: str) -> None:
@@ -150,6 +189,7 @@ class MainScreen(Screen):
     def _show_hits(self, text: str, kind: str | None, hits: list) -> None:
         if text != self.search_input.value:
             return  # a stale answer; the newer search is on its way
+        self._release_echo()
         self.app.idle_gc.collect_soon()
         what = KIND_PLURALS[kind] if kind else "entries"
         empty = f"Nothing matches {text.strip()!r}" + (f" among {what}" if kind else "") + "."
