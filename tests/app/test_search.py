@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from textual import events
+
 from urbact_tui.screens.main import ECHO_HOLD
 from urbact_tui.widgets.detail import DetailPane
 from urbact_tui.widgets.search_input import SearchInput, parse_query
@@ -303,3 +305,20 @@ async def test_a_slow_search_does_not_hide_the_typed_letter(app, monkeypatch):
         early = [t for t in frames if t < results_at]
         assert early and early[0] - pressed < ECHO_HOLD + 0.25  # the letter, long before
         assert app._batch_count == 0
+
+
+async def test_keys_typed_faster_than_the_app_reads_them_apply_in_order(app):
+    """Backspace and arrows keep their place among the letters typed around them, even
+    when they all arrive at once (Textual runs bound keys later: its issue #6605)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def arrive_at_once(*keys: str) -> None:  # as the terminal driver posts them
+            for key in keys:
+                app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+
+        arrive_at_once(*"loule")
+        await settle(pilot)
+        arrive_at_once("backspace", "backspace", "backspace", *"abc", "left", "left", "X")
+        await settle(pilot)
+        assert app.main_screen.search_input.value == "loaXbc"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -93,6 +94,22 @@ Start with `c:` (cities), `p:` (people and offices), `n:` (networks),
         def __init__(self, direction: str) -> None:
             super().__init__()
             self.direction = direction
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run this field's own key bindings here, in the order the keys were typed.
+
+        Textual types a letter in the field at once, but runs a bound key (Backspace,
+        arrows, Ctrl+W...) only once the key has bubbled up to the app.  Keys that
+        arrive together (fast typing, key repeat, a busy moment of the app) then
+        apply out of order: "loule", three Backspaces and "abc" gave "louab" or
+        "loula" instead of "loabc" in a real terminal.  Textual issue #6605.
+        (Textual then calls Input's own `_on_key`, unless a binding ran here.)
+        """
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
 
     def action_navigate(self, direction: str) -> None:
         self.post_message(self.Navigate(direction))
