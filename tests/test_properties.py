@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -277,3 +278,59 @@ def test_stored_records_read_back_as_they_were_written(value):
     from urbact_tui.directory.loader import _encode_json
 
     assert json.loads(_encode_json(value)) == value
+
+
+def _valid_mapping(draw, fields, ids) -> dict:
+    """A valid mapping for `fields`: required ones always, the others sometimes."""
+    return {field.name: value_for(draw, field.type, ids, field.required) for field in fields
+            if field.name != "id" and (field.required or draw(st.booleans()))}
+
+
+def _near_miss(draw, ftype, ids):
+    """A value that may just miss `ftype`: any text for a choice, any number for a range,
+    a record or a list with one such value inside, or anything at all."""
+    if isinstance(ftype, schema.Record):
+        record = _valid_mapping(draw, ftype.fields, ids)
+        field = draw(st.sampled_from(ftype.fields))
+        record[field.name] = _near_miss(draw, field.type, ids)
+        return record
+    if isinstance(ftype, schema.ListOf):
+        return [_near_miss(draw, ftype.item, ids)]
+    if isinstance(ftype, schema.Text):
+        return draw(st.none() | TEXT | JUNK)
+    if isinstance(ftype, (schema.Integer, schema.Number)):
+        return draw(st.none() | st.integers() | st.floats() | st.booleans() | TEXT)
+    return draw(JUNK)
+
+
+FIELDS = [(kind, field) for kind in schema.KINDS for field in kind.all_fields if field.name != "id"]
+
+
+@pytest.mark.parametrize("kind, field", FIELDS, ids=[f"{k.name}.{f.name}" for k, f in FIELDS])
+@settings(SETTINGS, max_examples=EXAMPLES or 10)
+@given(data=st.data())
+def test_the_fast_check_passes_nothing_the_detailed_check_would_refuse(kind, field, data):
+    """Validation's compiled fast path may only say yes to what the detailed checks accept
+    (a wrong yes would let bad data into the database without a message)."""
+    from urbact_tui.directory import validate
+
+    ids = {k.name: ["x"] for k in schema.KINDS}
+    item = _valid_mapping(data.draw, kind.all_fields, ids)
+    item[field.name] = _near_miss(data.draw, field.type, ids)
+    if data.draw(st.integers(0, 9)) == 0:
+        item[data.draw(TEXT)] = data.draw(JUNK)  # an unknown field besides
+    problems: list = []
+    validate._check_fields(kind.all_fields, item, (kind.plural, 0), kind, None, "", problems)
+    if validate._fast_check(kind.all_fields)(item):
+        assert problems == []
+
+
+@SETTINGS
+@given(documents())
+def test_the_fast_check_passes_valid_items(document):
+    """The fast path is taken for valid items (else every item is checked in detail)."""
+    from urbact_tui.directory import validate
+
+    for plural, items in document.items():
+        fields_ok = validate._fast_check(schema.KIND_BY_PLURAL[plural].all_fields)
+        assert all(fields_ok(item) for item in items)
