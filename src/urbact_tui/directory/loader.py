@@ -263,10 +263,9 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
 
 
 def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
-                       columns: dict[str, list[str]], report: Progress, total: int) -> list[str]:
+                       columns: dict[str, list[str]], report: Progress, total: int) -> None:
     """Write the kinds' own tables and their list tables (not the warnings)."""
     done = 0
-    written: dict[str, None] = {}
     for kind in schema.KINDS:
         kind_items = items[kind.plural]
         for start in range(0, len(kind_items), CHUNK):  # chunks: a bounded heap of rows
@@ -275,9 +274,7 @@ def _write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],
             done += len(chunk)
             for table, table_rows in rows.items():
                 _insert(conn, table, columns[table], table_rows)
-                written[table] = None
             del rows, chunk
-    return list(written)
 
 
 CHUNK = 50_000
