@@ -14,6 +14,7 @@ import errno
 import fcntl
 import gc
 import glob
+import importlib
 import itertools
 import json
 import os
@@ -53,7 +54,9 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
 def _load(source: Path, target: Path, text: str, digest: str,
           report: Progress) -> dict[str, int]:
     report("parsing", 1, 3)
+    importing = _import_in_background("sqlite_utils")
     data = parse(text, source)
+    importing.join()  # (before the fork: a process is forked with no other thread running)
     # The index helper starts on the parsed data at once: it indexes it while this
     # process validates it and writes the tables (its work is thrown away if
     # validation fails: it only ever reads the data).
@@ -92,6 +95,23 @@ def _load(source: Path, target: Path, text: str, digest: str,
         if indexing is not None:
             indexing.cancel()  # on an error: stop it; after a build: it is done already
     return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
+
+
+def _import_in_background(module: str) -> threading.Thread:
+    """Import `module` in a thread while the file is parsed.
+
+    yaml-rs lets other threads run for much of a parse, so sqlite-utils (and the
+    numpy it imports, ~0.2 s) costs the load nothing there, instead of being
+    imported after validation, on the path the load waits for.  A failed import
+    is left for the import in `_build` to report.
+    """
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=run, name=f"import {module}", daemon=True)
+    thread.start()
+    return thread
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -165,7 +185,7 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     maintaining them row by row.  Phone numbers are stored as written: they are
     checked when a record is read (see `store._phone`).
     """
-    import sqlite_utils  # imported here: costs ~150 ms, and only loads need it
+    import sqlite_utils  # (imported while the file was parsed: see _import_in_background)
 
     total = sum(len(v) for v in items.values())
     conn = _open_new(path, total)
