@@ -1,7 +1,7 @@
-"""Large loads run a helper process (forked after parsing) that builds the entries
-and the search index and sends them to the load as they are made.  Whatever it
-does, the database must be the one a load without a helper builds, and a bad file
-must fail with the same message.
+"""Large loads parse the file in two parts at once (two threads) and run a helper
+process (forked after parsing) that builds the entries and the search index and
+sends them to the load as they are made.  Whatever they do, the database must be
+the one a load without them builds, and a bad file must fail with the same message.
 
 The helpers only start in a single-threaded process with a large directory, so
 each load here runs in a fresh interpreter with the size threshold lowered.
@@ -26,10 +26,11 @@ ENV = {**{k: v for k, v in os.environ.items() if k != "URBACT_TUI_DB"},
 LOAD = """
 import os, sys
 from pathlib import Path
-from urbact_tui.directory import loader
+from urbact_tui.directory import loader, yamlfile
 from urbact_tui.directory.errors import DirectoryError
 mode, source, db = sys.argv[1:4]
 loader.HELPER_FROM = 10**9 if mode == "alone" else 1
+yamlfile.SPLIT_FROM = 10**12 if mode == "alone" else 1  # parse in two parts at once
 if mode == "dying":  # every helper dies before it answers: the load does their work
     parent = os.getpid()
     def dies(real):
