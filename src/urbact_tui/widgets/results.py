@@ -66,12 +66,18 @@ def spans_to_segments(text: str, spans: list[tuple[int, int]], style: Style,
 
 
 def fit(segments: list[Segment], width: int, style: Style) -> Strip:
-    """One row of exactly `width` cells: cut with an ellipsis, or padded with `style`."""
-    strip = Strip(segments)
-    if strip.cell_length > width:
-        strip = Strip.join([strip.crop(0, max(width - 1, 0)),
-                            Strip([Segment(ELLIPSIS, segments[-1].style if segments else style)])])
-    return strip.extend_cell_length(width, style)
+    """One row of exactly `width` cells: cut with an ellipsis, or padded with `style`.
+
+    Built as one Strip (each Strip sets up half a dozen caches; cropping, joining
+    and padding Strips made four per row, a third of drawing the list)."""
+    length = Segment.get_line_length(segments)
+    if length > width:
+        ellipsis = Segment(ELLIPSIS, segments[-1].style if segments else style)
+        segments = [*Segment.adjust_line_length(segments, max(width - 1, 0), style, pad=False),
+                    ellipsis] if width else []
+    elif length < width:
+        segments = [*segments, Segment(" " * (width - length), style)]
+    return Strip(segments, width)
 
 
 class ResultList(ScrollView, can_focus=False):
