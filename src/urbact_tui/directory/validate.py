@@ -193,9 +193,8 @@ def _fast_check(fields: tuple[schema.Field, ...]) -> Callable[[dict], bool]:
             lines.append('    if value is None or value == "":')
             lines.append("        return False")
         test = _fast_test(field.type, "value", f"F{number}", namespace)
-        if test is not None:
-            lines.append(f"    if value is not None and not ({test}):")
-            lines.append("        return False")
+        lines.append(f"    if value is not None and not ({test}):")
+        lines.append("        return False")
     lines.append("    return True")
     exec(compile("\n".join(lines), "<fast check>", "exec"), namespace)  # noqa: S102
     fields_ok = namespace["fields_ok"]
@@ -204,7 +203,7 @@ def _fast_check(fields: tuple[schema.Field, ...]) -> Callable[[dict], bool]:
 
 
 def _fast_test(ftype: schema.FieldType, value: str, name: str,
-               namespace: dict[str, Any]) -> str | None:
+               namespace: dict[str, Any]) -> str:
     """A Python expression, true when the non-empty `value` is surely fine as `ftype`
     (helpers it needs go into `namespace` under names starting with `name`)."""
     if isinstance(ftype, (schema.Text, schema.Ref)):
@@ -222,8 +221,6 @@ def _fast_test(ftype: schema.FieldType, value: str, name: str,
         return " and ".join([kind, *bounds])
     if isinstance(ftype, schema.ListOf):
         element = _fast_test(ftype.item, "element", f"{name}_", namespace)
-        if element is None:
-            return f"{value}.__class__ is list"
         namespace[f"{name}_all"] = _all_elements(element, namespace)
         return f"{value}.__class__ is list and {name}_all({value})"
     if isinstance(ftype, schema.Record):
