@@ -139,8 +139,8 @@ def test_too_large_pipe_is_read_with_a_bound(tmp_path, monkeypatch):
     os.close(write_fd)
     try:
         with pytest.raises(DirectoryError, match="too large"):
-            yamlfile.read_text(Path(f"/proc/self/fd/{read_fd}") if Path("/proc/self/fd").exists()
-                               else Path(f"/dev/fd/{read_fd}"))
+            yamlfile.read_source(Path(f"/proc/self/fd/{read_fd}") if Path("/proc/self/fd").exists()
+                                 else Path(f"/dev/fd/{read_fd}"))
     finally:
         os.close(read_fd)
         os.waitpid(writer, 0)

@@ -17,7 +17,7 @@ import yaml
 from urbact_tui.directory import yamlfile
 from urbact_tui.directory.errors import DirectoryError
 from urbact_tui.directory.loader import load
-from urbact_tui.directory.yamlfile import parse
+from urbact_tui.directory.yamlfile import parse_text
 
 CLEAN_ENV = {**{k: v for k, v in os.environ.items() if k != "URBACT_TUI_DB"},
              "PYTHONIOENCODING": "utf-8"}
@@ -69,7 +69,7 @@ def test_tags_are_refused_even_when_pyyaml_cannot_read_the_file(tmp_path, monkey
     marker = tmp_path / "ran"
     for name in ("apply", "verbatim", "tag-directive"):
         with pytest.raises(DirectoryError, match="is not allowed"):
-            parse(payload(name, marker), tmp_path / "x.yaml")
+            parse_text(payload(name, marker), tmp_path / "x.yaml")
     assert not marker.exists()
 
 
@@ -81,7 +81,7 @@ def test_plain_exclamation_marks_and_safe_tags_are_fine(tmp_path):
             country_code: !!str PT
             notes: "Tag-like text in quotes is text: !!python/object/apply:os.system"
         """)
-    data = parse(text, tmp_path / "x.yaml")
+    data = parse_text(text, tmp_path / "x.yaml")
     assert data["cities"][0]["country_code"] == "PT"
 
 
@@ -135,7 +135,7 @@ def test_alias_bombs_are_refused_quickly_with_little_memory(name, tmp_path):
     started = time.perf_counter()
     try:
         with pytest.raises(DirectoryError, match="anchors and aliases"):
-            parse(BOMBS[name], tmp_path / "bomb.yaml")
+            parse_text(BOMBS[name], tmp_path / "bomb.yaml")
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -148,9 +148,9 @@ BOMB_SCRIPT = """
 import resource, sys
 from pathlib import Path
 from urbact_tui.directory.errors import DirectoryError
-from urbact_tui.directory.yamlfile import parse
+from urbact_tui.directory.yamlfile import parse_text
 try:
-    parse(sys.stdin.read(), Path("bomb.yaml"))
+    parse_text(sys.stdin.read(), Path("bomb.yaml"))
     print("parsed")
 except DirectoryError as error:
     print("refused:", error.message)
@@ -204,7 +204,7 @@ def test_the_deepest_accepted_nesting_parses_in_a_small_thread_stack(tmp_path):
     def run() -> None:
         for text in (block, compact):
             try:
-                outcomes.append(type(parse(text, tmp_path / "x.yaml")))
+                outcomes.append(type(parse_text(text, tmp_path / "x.yaml")))
             except DirectoryError as error:
                 outcomes.append(error.message)
 

@@ -270,13 +270,14 @@ def test_the_index_is_the_same_whatever_the_tokenising_chunks(monkeypatch):
     from urbact_tui.directory.entries import build_entries
     from urbact_tui.directory.loader import KIND_CODES
     from urbact_tui.directory.validate import validate
-    from urbact_tui.directory.yamlfile import parse, read_text
+    from urbact_tui.directory.yamlfile import parse, read_source
     from urbact_tui.paths import bundled_seed
 
-    text, _ = read_text(bundled_seed())
-    entries = build_entries(validate(parse(text, bundled_seed()), text, bundled_seed()))
+    source = read_source(bundled_seed())
+    entries = build_entries(validate(parse(source), source))
     assert len(entries) > 7 * 3 and any(entry.shared for entry in entries)
     monkeypatch.setattr(search, "TOKENISE_RECORDS", 10**9)
     whole = build_index(entries, KIND_CODES)
     monkeypatch.setattr(search, "TOKENISE_RECORDS", 7)
     assert build_index(entries, KIND_CODES) == whole
+

@@ -31,7 +31,7 @@ from .forked import ChildFailed, Forked, can_fork
 from .search import build_index
 from .store import read_only_uri
 from .validate import validate
-from .yamlfile import parse, read_text
+from .yamlfile import SourceFile, parse, read_source
 
 LOCK_TIMEOUT_SECONDS = 60
 KIND_CODES = {kind.name: code for code, kind in enumerate(schema.KINDS)}
@@ -46,25 +46,28 @@ def load(source: Path, target: Path, progress: Progress | None = None) -> dict[s
     source = Path(source).expanduser().resolve() if Path(source).exists() else Path(source)
     target = Path(target).expanduser()
     report("reading", 0, 3)
-    text, digest = read_text(source)
+    read = read_source(source)
     with _cyclic_gc_paused():  # the parsed directory is freed (by _load's return) first
-        return _load(source, target, text, digest, report)
+        return _load(read, target, report)
 
 
-def _load(source: Path, target: Path, text: str, digest: str,
-          report: Progress) -> dict[str, int]:
+def _load(read: SourceFile, target: Path, report: Progress) -> dict[str, int]:
     report("parsing", 1, 3)
-    importing = _import_in_background("sqlite_utils")
-    data = parse(text, source)
+    source = read.path
+    importing = _in_background(importlib.import_module, "sqlite_utils")
+    hashing = _in_background(lambda: read.digest)  # (hashlib lets the parse run meanwhile)
+    data = parse(read)
     importing.join()  # (before the fork: a process is forked with no other thread running)
+    hashing.join()
     # The index helper starts on the parsed data at once: it indexes it while this
     # process validates it and writes the tables (its work is thrown away if
     # validation fails: it only ever reads the data).
     indexing = _start_indexing(data)
     try:
         report("checking", 2, 3)
-        items = validate(data, text, source)
-        del data, text
+        items = validate(data, read)
+        digest = read.digest
+        del data, read
         _check_target(target, source)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,19 +100,20 @@ def _load(source: Path, target: Path, text: str, digest: str,
     return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
 
 
-def _import_in_background(module: str) -> threading.Thread:
-    """Import `module` in a thread while the file is parsed.
+def _in_background(work: Callable[..., Any], *args: Any) -> threading.Thread:
+    """Run `work` in a thread while the file is parsed.
 
-    yaml-rs lets other threads run for much of a parse, so sqlite-utils (and the
-    numpy it imports, ~0.2 s) costs the load nothing there, instead of being
-    imported after validation, on the path the load waits for.  A failed import
-    is left for the import in `_build` to report.
+    yaml-rs lets other threads run for much of a parse, so importing sqlite-utils
+    (and the numpy it imports, ~0.2 s) or hashing the file costs the load nothing
+    there, instead of being done before or after the parse, on the path the load
+    waits for.  A failure is left for the same work, done again later, to report.
     """
     def run() -> None:
         with contextlib.suppress(Exception):
-            importlib.import_module(module)
+            work(*args)
 
-    thread = threading.Thread(target=run, name=f"import {module}", daemon=True)
+    thread = threading.Thread(target=run, name=f"load: {getattr(work, '__name__', 'work')}",
+                              daemon=True)
     thread.start()
     return thread
 
@@ -185,7 +189,7 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     maintaining them row by row.  Phone numbers are stored as written: they are
     checked when a record is read (see `store._phone`).
     """
-    import sqlite_utils  # (imported while the file was parsed: see _import_in_background)
+    import sqlite_utils  # (imported while the file was parsed: see _in_background)
 
     total = sum(len(v) for v in items.values())
     conn = _open_new(path, total)

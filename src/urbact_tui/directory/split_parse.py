@@ -25,20 +25,21 @@ from typing import Any, Callable
 
 # Patterns start with a newline (the regex engine then skips ahead to each one; a
 # ^ in MULTILINE mode is tried at every character: 1.4 s over a 38 MB file).
-_KEY_LINE = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(?:#[^\n]*)?\n")
-_TOP_LINE = re.compile(r"\n(?=---|[^\s#-])")   # a top-level line (or a document marker)
-_UNSPLITTABLE = ("%", "---", "...")           # directives and document markers
-_FIRST_ITEM = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ")
-_BEFORE_NODE = " \t\n\r[{,-:?"              # what may precede an anchor or an alias
-_NOT_A_NAME = " \t\n\r,[]{}"                 # what cannot start an anchor's name
+# Everything here reads the file's bytes (see `yamlfile.SourceFile`).
+_KEY_LINE = re.compile(rb"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(?:#[^\n]*)?\n")
+_TOP_LINE = re.compile(rb"\n(?=---|[^\s#-])")   # a top-level line (or a document marker)
+_UNSPLITTABLE = (b"%", b"---", b"...")          # directives and document markers
+_FIRST_ITEM = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ")
+_BEFORE_NODE = frozenset(b" \t\n\r[{,-:?")     # what may precede an anchor or an alias
+_NOT_A_NAME = frozenset(b" \t\n\r,[]{}")       # what cannot start an anchor's name
 
 
-def loads_in_two(text: str, loads: Callable[[str], Any]) -> Any | None:
-    """`loads(text)`, done as two parts in two threads, or None if the text is not cut
+def loads_in_two(body: bytes, loads: Callable[[bytes], Any]) -> Any | None:
+    """`loads(body)`, done as two parts in two threads, or None if the file is not cut
     (no safe cut) or a part does not parse as it should."""
-    if _may_have_anchors(text):
+    if _may_have_anchors(body):
         return None
-    parts = _cut(text)
+    parts = _cut(body)
     if parts is None:
         return None
     key, head, tail, rest = parts
@@ -47,7 +48,7 @@ def loads_in_two(text: str, loads: Callable[[str], Any]) -> Any | None:
     def parse_tail() -> None:
         try:
             parsed = loads(tail)
-        except Exception:  # noqa: BLE001 - the whole text is parsed again, and says what is wrong
+        except Exception:  # noqa: BLE001 - the whole file is parsed again, and says what is wrong
             return
         second.append(parsed)
 
@@ -71,43 +72,43 @@ def loads_in_two(text: str, loads: Callable[[str], Any]) -> Any | None:
     return first
 
 
-def _may_have_anchors(text: str) -> bool:
-    """True if an `&` or a `*` in the text could be an anchor or an alias (one that
+def _may_have_anchors(body: bytes) -> bool:
+    """True if an `&` or a `*` in the file could be an anchor or an alias (one that
     can only be text, e.g. "A & B", does not count)."""
-    for mark in "&*":
-        at = text.find(mark)
+    for mark in b"&*":
+        at = body.find(mark)
         while at != -1:
-            if (at == 0 or text[at - 1] in _BEFORE_NODE) and \
-                    text[at + 1:at + 2] not in ("", *_NOT_A_NAME):
+            if (at == 0 or body[at - 1] in _BEFORE_NODE) and \
+                    at + 1 < len(body) and body[at + 1] not in _NOT_A_NAME:
                 return True
-            at = text.find(mark, at + 1)
+            at = body.find(mark, at + 1)
     return False
 
 
-def _cut(text: str) -> tuple[str, str, str, str] | None:
+def _cut(body: bytes) -> tuple[str, bytes, bytes, bytes] | None:
     """(key, head, tail, rest): the longest top-level block list `key` cut at an item
-    line near its middle.  `head` is the text up to the cut, `tail` the list's
-    items from the cut on (under their key), `rest` the text after the list."""
-    tops = [0] if text[:1] not in ("", " ", "\t", "\n", "\r", "#", "-") else []
-    tops += [match.end() for match in _TOP_LINE.finditer(text)]
-    if text.startswith(_UNSPLITTABLE) or any(text.startswith(_UNSPLITTABLE, top) for top in tops):
+    line near its middle.  `head` is the file up to the cut, `tail` the list's
+    items from the cut on (under their key), `rest` the file after the list."""
+    tops = [0] if body[:1] not in (b"", b" ", b"\t", b"\n", b"\r", b"#", b"-") else []
+    tops += [match.end() for match in _TOP_LINE.finditer(body)]
+    if body.startswith(_UNSPLITTABLE) or any(body.startswith(_UNSPLITTABLE, top) for top in tops):
         return None
-    best: tuple[int, int, str, int] | None = None   # (length, start, key, end)
+    best: tuple[int, int, bytes, int] | None = None   # (length, start, key, end)
     for number, top in enumerate(tops):
-        key_line = _KEY_LINE.match(text, top)
+        key_line = _KEY_LINE.match(body, top)
         if key_line is None:
             continue
-        start, end = key_line.end(), tops[number + 1] if number + 1 < len(tops) else len(text)
+        start, end = key_line.end(), tops[number + 1] if number + 1 < len(tops) else len(body)
         if best is None or end - start > best[0]:
             best = (end - start, start, key_line.group(1), end)
     if best is None:
         return None
     _, start, key, end = best
-    first_item = _FIRST_ITEM.match(text, start)
+    first_item = _FIRST_ITEM.match(body, start)
     if first_item is None:
         return None
-    cut = text.find(f"\n{first_item.group(1)}- ", start + (end - start) // 2, end)
+    cut = body.find(b"\n" + first_item.group(1) + b"- ", start + (end - start) // 2, end)
     if cut < first_item.end():
         return None   # not found (-1), or the first item: nothing to share out
     cut += 1          # the cut is at the start of the item's line
-    return key, text[:cut], f"{key}:\n{text[cut:end]}", text[end:]
+    return key.decode("ascii"), body[:cut], key + b":\n" + body[cut:end], body[end:]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import schema
 from .errors import DirectoryError
-from .yamlfile import excerpt, locate, source_line
+from .yamlfile import SourceFile, excerpt, locate, source_line
 
 Path_ = tuple[str | int, ...]
 
@@ -33,8 +33,9 @@ class Problem:
     quote: bool = False         # the hint should show the value, quoted, as written in the file
 
 
-def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
-    """Return the items by kind (plural key), or raise a located DirectoryError."""
+def validate(data: Any, source: SourceFile) -> dict[str, list[dict]]:
+    """Return the items by kind (plural key), or raise a located DirectoryError.
+    (`source` is the file `data` was parsed from: its text locates a problem.)"""
     problems: list[Problem] = []
     items = _check_top_level(data, problems)
     ids: dict[str, set[str]] = {}
@@ -52,7 +53,7 @@ def validate(data: Any, text: str, path: Path) -> dict[str, list[dict]]:
             hint="add at least one item, e.g. `cities:` with a `- id: ...` line under it "
                  "(the existing database is kept until then)"))
     if problems:
-        raise _located(problems, text, path)
+        raise _located(problems, source.text, source.path)
     return {kind.plural: items.get(kind.plural, []) for kind in schema.KINDS}
 
 

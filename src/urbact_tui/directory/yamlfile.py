@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import re
 import stat
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +41,56 @@ _SAFE_TAGS = {
 # pay for PyYAML's composer to find out whether it really is a tag.  The pattern
 # starts with the literal "!" so the regex engine can skip ahead to each one
 # (an alternation first was forty times slower: 2.7 s on an 88 MB file).
-_MAYBE_TAG = re.compile(r"!(?<=[\s\[\{,:?-]!)")
+_MAYBE_TAG = re.compile(rb"!(?<=[\s\[\{,:?-]!)")
 _RS_LOCATION = re.compile(r"line (\d+), column (\d+)")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Read `path` as UTF-8 text and its SHA-256, with a located error for every failure."""
+class SourceFile:
+    """A directory file as read: its bytes, their SHA-256, and its text when needed.
+
+    yaml-rs parses the bytes (checking they are UTF-8 as it goes), so a load never
+    decodes the file: decoding 40 MB to text and handing the text back to yaml-rs,
+    which re-encodes it, was ~0.5 s of CPU in a 100k-contact load.  The text is
+    decoded on first use (an error message, a located item), with the same
+    error as ever if it is not UTF-8.
+    """
+
+    def __init__(self, path: Path, data: bytes, text: str | None = None):
+        self.path = path
+        self.data = data
+        if text is not None:
+            self.__dict__["text"] = text
+
+    @classmethod
+    def of_text(cls, text: str, path: Path) -> SourceFile:
+        return cls(path, text.encode("utf-8"), text)
+
+    @property
+    def body(self) -> bytes:
+        """The bytes without a UTF-8 byte-order mark (what is parsed)."""
+        return self.data[3:] if self.data.startswith(_BOM) else self.data
+
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def text(self) -> str:
+        try:
+            text = self.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(self.data, exc, self.path) from None
+        return text.removeprefix("\ufeff")
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_source(path: Path) -> SourceFile:
+    """Read `path` (not decoded yet: see `SourceFile`), with a located error for every
+    failure found on the way."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -89,24 +132,24 @@ def read_text(path: Path) -> tuple[str, str]:
             hint="check that this is the directory .yaml file and not a database, "
                  "archive or image",
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if _looks_binary(data):
-            raise DirectoryError(
-                "the file contains binary data, so it is not a YAML text file", path=path,
-                hint="check that this is the directory .yaml file and not a database, "
-                     "archive or image",
-            ) from None
-        line, column = _position(data, exc.start)
-        raise DirectoryError(
-            f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (the file is probably saved "
-            "in another encoding, such as Latin-1 or Windows-1252)",
-            path=path, line=line, column=column,
-            excerpt=_excerpt_bytes(data, exc.start),
-            hint="save the file as UTF-8 (most editors offer this under 'Save with encoding')",
-        ) from None
-    return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
+    return SourceFile(path, data)
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, path: Path) -> DirectoryError:
+    if _looks_binary(data):
+        return DirectoryError(
+            "the file contains binary data, so it is not a YAML text file", path=path,
+            hint="check that this is the directory .yaml file and not a database, "
+                 "archive or image",
+        )
+    line, column = _position(data, exc.start)
+    return DirectoryError(
+        f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (the file is probably saved "
+        "in another encoding, such as Latin-1 or Windows-1252)",
+        path=path, line=line, column=column,
+        excerpt=_excerpt_bytes(data, exc.start),
+        hint="save the file as UTF-8 (most editors offer this under 'Save with encoding')",
+    )
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -124,21 +167,23 @@ def _too_large(path: Path, size: int) -> DirectoryError:
     )
 
 
-def parse(text: str, path: Path) -> Any:
-    """Parse YAML text into plain data, rejecting tags, duplicate keys and alias bombs."""
-    _reject_deep_nesting(text, path)
-    if _may_have_tag(text):
-        _reject_unsafe_tags(text, path)
+def parse(source: SourceFile) -> Any:
+    """Parse a directory file into plain data, rejecting tags, duplicate keys and
+    alias bombs.  (Text that is not UTF-8 is refused as it was read.)"""
+    body, path = source.body, source.path
+    _reject_deep_nesting(source)
+    if _may_have_tag(body):
+        _reject_unsafe_tags(source.text, path)
     data = None
-    if len(text) >= SPLIT_FROM:
+    if len(body) >= SPLIT_FROM:
         from .split_parse import loads_in_two  # only large files need it
 
-        data = loads_in_two(text, _loads)
+        data = loads_in_two(body, _loads)
     try:
         if data is None:
-            data = _loads(text)
-    except yaml_rs.YAMLDecodeError as exc:
-        raise _syntax_error(str(exc), text, path) from None
+            data = _loads(body)
+    except yaml_rs.YAMLDecodeError as exc:  # (bytes that are not UTF-8 are told first)
+        raise _syntax_error(str(exc), source.text, path) from None
     except RecursionError:
         raise _too_deep(path, None) from None
     if data is None:
@@ -146,19 +191,25 @@ def parse(text: str, path: Path) -> Any:
             "the file is empty (it holds no YAML data, only blank lines or comments)", path=path,
             hint="a directory starts with `cities:`, `contacts:`, `networks:` and `meetings:` lists",
         )
-    if isinstance(data, list) and _DOCUMENT_MARKER.search(text):
-        _reject_several_documents(text, path)
+    if isinstance(data, list) and _DOCUMENT_MARKER.search(body):
+        _reject_several_documents(source.text, path)
     return data
 
 
+def parse_text(text: str, path: Path) -> Any:
+    """`parse` for text already in hand."""
+    return parse(SourceFile.of_text(text, path))
+
+
 SPLIT_FROM = 4_000_000
-"""Files of at least this many characters are parsed in two parts at once (see
+"""Files of at least this many bytes are parsed in two parts at once (see
 `split_parse`); a 10k-contact file is ~3.6 MB."""
 
 
-def _loads(text: str) -> Any:
-    return yaml_rs.loads(text, parse_datetime=False, alias_limits=_ALIAS_LIMITS,
-                         duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+def _loads(body: bytes) -> Any:
+    return yaml_rs.load(body, parse_datetime=False, encoding="utf-8", encoder_errors="strict",
+                        alias_limits=_ALIAS_LIMITS,
+                        duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
 
 
 def locate(text: str, keys: tuple[str | int, ...]) -> tuple[int, int] | None:
@@ -269,9 +320,10 @@ MAX_INDENT = 200
 and overflows the C stack (a segfault, not an exception) at about ten thousand
 levels, so deeper files are refused before parsing.  Flow nesting ([ and {) is
 bounded by yaml-rs itself; block nesting needs one more column per level."""
-_MAYBE_DEEP = re.compile(r"\n[ \t?:-]{%d}" % MAX_INDENT)  # literal first: fast
-_BLOCK_PREFIX = re.compile(r"[ \t]*(?:[?:-][ \t]+)*")
-_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+_MAYBE_DEEP = re.compile(rb"\n[ \t?:-]{%d}" % MAX_INDENT)  # literal first: fast
+_BLOCK_PREFIX = re.compile(rb"[ \t]*(?:[?:-][ \t]+)*")
+_DOCUMENT_LINE = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+_DOCUMENT_MARKER = re.compile(_DOCUMENT_LINE.pattern.encode(), re.MULTILINE)  # (in bytes)
 _SHOWN_WIDTH = 100
 _LEADING_TAB = re.compile(r"^[ ]*\t", re.MULTILINE)
 
@@ -295,16 +347,17 @@ def _show_line(raw: str, line: int, column: int | None) -> list[str]:
 _ANCHOR_BEFORE = re.compile(r"&\S+$")
 
 
-def _may_have_tag(text: str) -> bool:
+def _may_have_tag(body: bytes) -> bool:
     """Is there a "!" where a YAML tag could start (after an indicator or at a line
     start, maybe behind an anchor)?  "Welcome !" in a value is not one.  Only
     then is the file composed to check its tags (a minute for 40 MB)."""
-    for match in _MAYBE_TAG.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        before = _ANCHOR_BEFORE.sub("", text[line_start:match.start()].rstrip(" \t")).rstrip(" \t")
+    for match in _MAYBE_TAG.finditer(body):
+        line_start = body.rfind(b"\n", 0, match.start()) + 1
+        line = body[line_start:match.start()].decode("utf-8", errors="replace")
+        before = _ANCHOR_BEFORE.sub("", line.rstrip(" \t")).rstrip(" \t")
         if not before or before[-1] in ":?-,[{" or before.endswith("---"):
             return True
-    return text.startswith("!")
+    return body.startswith(b"!")
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -345,13 +398,15 @@ def _walk(node: yaml.Node, keys: tuple = ()):
             stack.extend((item, (*path, index)) for index, item in reversed(list(enumerate(current.value))))
 
 
-def _reject_deep_nesting(text: str, path: Path) -> None:
+def _reject_deep_nesting(source: SourceFile) -> None:
     """Refuse block nesting deep enough to overflow the parser's stack (cheap: one regex)."""
-    starts = (match.start() + 1 for match in _MAYBE_DEEP.finditer(text))
+    body = source.body
+    starts = (match.start() + 1 for match in _MAYBE_DEEP.finditer(body))
     for start in itertools.chain([0], starts):
-        if _BLOCK_PREFIX.match(text, start).end() - start >= MAX_INDENT:
-            line = text.count("\n", 0, start) + 1
-            raise _too_deep(path, line)
+        if _BLOCK_PREFIX.match(body, start).end() - start >= MAX_INDENT:
+            source.text  # noqa: B018 - text that is not UTF-8 is told first
+            line = body.count(b"\n", 0, start) + 1
+            raise _too_deep(source.path, line)
 
 
 def _too_deep(path: Path, line: int | None, brackets: bool = False) -> DirectoryError:
@@ -381,7 +436,7 @@ def _reject_several_documents(text: str, path: Path) -> None:
     if len(documents) > 1:
         second = documents[1]
         line = second.start_mark.line + 1 if second is not None else None
-        marker = next(_DOCUMENT_MARKER.finditer(text, 1), None)
+        marker = next(_DOCUMENT_LINE.finditer(text, 1), None)
         if marker is not None:
             line = text.count("\n", 0, marker.start()) + 1
         raise DirectoryError(
