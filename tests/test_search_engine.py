@@ -281,3 +281,29 @@ def test_the_index_is_the_same_whatever_the_tokenising_chunks(monkeypatch):
     monkeypatch.setattr(search, "TOKENISE_RECORDS", 7)
     assert build_index(entries, KIND_CODES) == whole
 
+
+def test_shared_texts_index_as_if_each_record_held_them_itself():
+    """A contact's city, role, organisation and e-mail domain are tokenised once per
+    distinct text and given to every record sharing it: the index must be exactly
+    the one built with every record holding its own copy among its short fields."""
+    from dataclasses import replace
+
+    from urbact_tui.directory.entries import build_entries
+    from urbact_tui.directory.loader import KIND_CODES
+    from urbact_tui.directory.validate import validate
+    from urbact_tui.directory.yamlfile import parse, read_source
+    from urbact_tui.paths import bundled_seed
+
+    source = read_source(bundled_seed())
+    items = validate(parse(source), source)
+    city = items["cities"][0]["id"]
+    items["contacts"] += [  # (the seed has no e-mail addresses)
+        {"id": f"mailer-{n}", "name": f"Mailer {n}", "city": city, "role": "Press officer",
+         "emails": [f"press.{n}@ville-é{n % 2}.example.eu", "not-an-address"]}
+        for n in range(4)]
+    entries = build_entries(items)
+    sharing = [entry for entry in entries if entry.shared]
+    assert len(sharing) > 10 and "ville-é1.example.eu" in sharing[-1].shared
+    unshared = [replace(entry, fields=" ".join((entry.fields, *entry.shared)), shared=())
+                for entry in entries]
+    assert build_index(entries, KIND_CODES) == build_index(unshared, KIND_CODES)

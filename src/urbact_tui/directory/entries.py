@@ -90,8 +90,10 @@ def build_entries(items: Items) -> list[Entry]:
         parent = contacts.get(parent_id) if parent_id else None
         parent_name = parent["name"] if parent else None
         role, organisation = get("role"), get("organisation")
-        parts = [p for p in (role, organisation, get("type"), parent_name) if isinstance(p, str)]
-        shared = [city_text[city_id]] if city else []
+        shared = [p for p in (role, organisation, get("type")) if isinstance(p, str)]
+        if city:
+            shared.append(city_text[city_id])
+        parts = [parent_name] if isinstance(parent_name, str) else []
         address = (get("address") or {}).get("raw")
         if isinstance(address, str):
             parts.append(address)
@@ -100,9 +102,19 @@ def build_entries(items: Items) -> list[Entry]:
             raws = [p["raw"] for p in phones]
             parts.extend(raws)
             parts.extend(map(_digits, raws))
-        for values in (get("emails"), get("websites")):
-            if values:
-                parts.extend(v for v in values if isinstance(v, str))
+        emails = get("emails")
+        if emails:
+            for email in emails:
+                if isinstance(email, str):  # the domain is shared by a city's addresses
+                    local, at, domain = email.rpartition("@")
+                    if at:
+                        parts.append(local)
+                        shared.append(domain)
+                    else:
+                        parts.append(email)
+        websites = get("websites")
+        if websites:
+            parts.extend(v for v in websites if isinstance(v, str))
         social = get("social")
         if social:
             parts.extend(h for h in (s.get("handle") or s.get("label") for s in social)

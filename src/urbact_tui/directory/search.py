@@ -25,6 +25,7 @@ looks for infix matches only among the words the shorter one contained.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -212,26 +213,28 @@ def _gather(flat: np.ndarray, starts: np.ndarray, groups: np.ndarray
 
 
 def _shared_keys(entries: Sequence[Entry], vocab: dict[bytes, int], size: int) -> np.ndarray:
-    """The short-field keys of the texts that many records share (a contact's city and
-    networks): each distinct text is tokenised once and its words given to every
-    record that shares it, instead of being split and looked up again per record."""
-    number_of: dict[str, int] = {}
-    records: list[int] = []
-    shared: list[int] = []
-    for record, entry in enumerate(entries):
-        for text in entry.shared:
-            records.append(record)
-            shared.append(number_of.setdefault(text, len(number_of)))
-    if not records:
+    """The short-field keys of the texts that many records share (a contact's city,
+    role and organisation): each distinct text is tokenised once and its words given
+    to every record that shares it, instead of being split and looked up again per
+    record.  (Numbering the texts and pairing them with records are C loops.)"""
+    sharing = list(map(attrgetter("shared"), entries))
+    texts = list(itertools.chain.from_iterable(sharing))
+    if not texts:
         return np.zeros(0, dtype=np.int64)
+    number_of = dict.fromkeys(texts)
+    number_of = dict(zip(number_of, range(len(number_of))))
+    shared = np.fromiter(map(number_of.__getitem__, texts), dtype=np.int64, count=len(texts))
+    records = np.repeat(np.arange(size, dtype=np.int64),
+                        np.fromiter(map(len, sharing), dtype=np.int64, count=size))
+    del sharing, texts
     ids = _word_ids(list(number_of), vocab)
     marker = ids == 0
     words = ids[~marker]
     starts = np.zeros(len(number_of) + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.cumsum(marker)[~marker], minlength=len(number_of)),
               out=starts[1:])
-    word_ids, counts = _gather(words, starts, np.asarray(shared, dtype=np.int64))
-    record_ids = np.repeat(np.asarray(records, dtype=np.int64), counts)
+    word_ids, counts = _gather(words, starts, shared)
+    record_ids = np.repeat(records, counts)
     return (word_ids * size + record_ids) * 4 + 1
 
 
