@@ -178,6 +178,44 @@ def test_every_reference_in_the_database_points_at_a_stored_record(directory):
     assert directory.query("SELECT count(*) FROM contacts WHERE city IS NOT NULL")[0][0] > 0
 
 
+def test_ids_and_list_positions_are_unique_keys_of_their_tables(seed_db, tmp_path):
+    """The load creates every index after the rows (ids too, instead of a declared
+    primary key): each kind's ids and each list's (item, position) must still be
+    unique keys, and the foreign keys must be enforceable against them."""
+    import shutil
+    import sqlite3
+
+    from urbact_tui.directory import schema
+
+    conn = sqlite3.connect(shutil.copy(seed_db, tmp_path / "copy.db"), isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+
+    def unique_keys(table):
+        return {tuple(row[2] for row in conn.execute(f"PRAGMA index_info([{name}])"))
+                for _, name, unique, *_ in conn.execute(f"PRAGMA index_list([{table}])")
+                if unique}
+
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for kind in schema.KINDS:
+            assert ("id",) in unique_keys(kind.plural), kind.plural
+            for table in tables:
+                if table.startswith(f"{kind.plural}_"):
+                    assert ("item_id", "position") in unique_keys(table), table
+        some_contact, some_city = (conn.execute(f"SELECT id FROM {t} LIMIT 1").fetchone()[0]
+                                   for t in ("contacts", "cities"))
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO contacts (id, name) VALUES (?, 'again')", (some_contact,))
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO contacts_phones (item_id, position, raw) "
+                         "SELECT item_id, position, '1' FROM contacts_phones LIMIT 1")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO contacts (id, name, city) VALUES ('new', 'New', 'nowhere')")
+        conn.execute("INSERT INTO contacts (id, name, city) VALUES ('new', 'New', ?)", (some_city,))
+    finally:
+        conn.close()
+
+
 def test_empty_fields_are_stored_as_sql_null(directory):
     """The load binds NULL as a NaN double (much faster than None); SQLite must store
     NULL, never a number, in every column the record leaves empty."""
