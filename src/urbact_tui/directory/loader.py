@@ -510,33 +510,22 @@ def _kind_rows(kind: schema.Kind, items: list[dict], columns: dict[str, list[str
     main: list[tuple] = []
     rows: dict[str, list[tuple]] = {kind.plural: main}
     row_of = _row_builder(kind, columns[kind.plural])
-    lists = [(name, how, table, rows.setdefault(table, []), columns[table])
-             for name, how, table in _plan(kind)
-             if how in (_REF_LIST, _RECORD_LIST)]
+    lists = [(name, rows.setdefault(table, []), _element_builder(how, columns[table]))
+             for name, how, table in _plan(kind) if how in (_REF_LIST, _RECORD_LIST)]
     for count, item in enumerate(items, done + 1):
         main.append(row_of(item))
-        for name, how, table, table_rows, table_columns in lists:
+        for name, table_rows, element_row in lists:
             value = item.get(name)
-            if not value:
-                continue
-            item_id = item["id"]
-            if how == _REF_LIST and table_columns == _LINK_COLUMNS:
-                table_rows.extend((item_id, target, position)
-                                  for position, target in enumerate(value))
-                continue
-            for position, element in enumerate(value):
-                row = ({"item_id": item_id, "target_id": element, "position": position}
-                       if how == _REF_LIST else
-                       {"item_id": item_id, "position": position, **element})
-                table_rows.append(tuple([NULL if v is None else v
-                                         for v in map(row.get, table_columns)]))
+            if value:
+                item_id = item["id"]
+                table_rows.extend([element_row(item_id, position, element)
+                                   for position, element in enumerate(value)])
         if count % 5000 == 0:
             report("storing", count, total)
     return {table: table_rows for table, table_rows in rows.items() if table_rows}
 
 
-_LINK_COLUMNS = ["item_id", "target_id", "position"]
-_ROW_BUILDERS: dict[tuple[str, tuple[str, ...]], Callable[[dict], tuple]] = {}
+_ROW_BUILDERS: dict[tuple[str, tuple[str, ...]], Callable[..., tuple]] = {}
 
 
 def _row_builder(kind: schema.Kind, columns: list[str]) -> Callable[[dict], tuple]:
@@ -555,22 +544,48 @@ def _row_builder(kind: schema.Kind, columns: list[str]) -> Callable[[dict], tupl
     # the same assignments, in the same order, as a dict built field by field
     expression: dict[str, str] = {"id": 'item["id"]', "added": "_json(get('added'))",
                                   "data": "encode(item)"}
-    lines = ["def row_of(item):", "    get = item.get"]
+    setup = ["get = item.get"]
     for number, (name, how, detail) in enumerate(_plan(kind)):
         if how == _SCALAR:
             expression[name] = f"(NULL if (value := get({name!r})) is None else value)"
         elif how == _AS_JSON:
             expression[name] = f"_json(get({name!r}))"
         elif how == _RECORD:
-            lines.append(f"    record{number} = get({name!r}) or _EMPTY")
+            setup.append(f"record{number} = get({name!r}) or _EMPTY")
             for column, sub in detail:
                 expression[column] = \
                     f"(NULL if (value := record{number}.get({sub!r})) is None else value)"
-    lines.append("    return (" + "".join(f"{expression.get(c, 'NULL')}, " for c in columns) + ")")
-    namespace = {"_json": _json_or_null, "encode": _encode_json, "_EMPTY": {}, "NULL": NULL}
-    exec(compile("\n".join(lines), f"<rows of {kind.plural}>", "exec"), namespace)  # noqa: S102
-    built = _ROW_BUILDERS[key] = namespace["row_of"]
+    built = _ROW_BUILDERS[key] = _compiled(
+        "item", setup, [expression.get(c, "NULL") for c in columns], f"<rows of {kind.plural}>")
     return built
+
+
+def _element_builder(how: int, columns: list[str]) -> Callable[[str, int, Any], tuple]:
+    """(item id, position, element) -> the row of a list's table, in `columns` order:
+    a reference list's link row, or a record list's child row (compiled once per
+    table layout, like `_row_builder`)."""
+    key = (f"list {how}", tuple(columns))
+    built = _ROW_BUILDERS.get(key)
+    if built is None:
+        fixed = {"item_id": "item_id", "position": "position"}
+        if how == _REF_LIST:
+            fixed["target_id"] = "element"
+        setup = [] if how == _REF_LIST else ["get = element.get"]
+        built = _ROW_BUILDERS[key] = _compiled(
+            "item_id, position, element", setup,
+            [fixed.get(column, f"(NULL if (value := get({column!r})) is None else value)")
+             for column in columns], f"<rows of a list, {', '.join(columns)}>")
+    return built
+
+
+def _compiled(arguments: str, setup: list[str], expressions: list[str],
+              name: str) -> Callable[..., tuple]:
+    """A function of `arguments` returning the tuple of `expressions` (after `setup`)."""
+    lines = [f"def row_of({arguments}):", *(f"    {line}" for line in setup),
+             "    return (" + "".join(f"{expression}, " for expression in expressions) + ")"]
+    namespace = {"_json": _json_or_null, "encode": _encode_json, "_EMPTY": {}, "NULL": NULL}
+    exec(compile("\n".join(lines), name, "exec"), namespace)  # noqa: S102
+    return namespace["row_of"]
 
 
 def _json_or_null(value: Any) -> str | float:
