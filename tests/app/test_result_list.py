@@ -53,6 +53,30 @@ async def test_typing_repaints_the_search_field_without_relaying_out_the_screen(
         assert app.main_screen.results.hits
 
 
+async def test_a_new_width_redraws_the_rows_without_asking_for_a_layout(app):
+    """The list's virtual size does not follow its width (rows are drawn to the width):
+    one that did asked for a second layout pass of the whole screen as the app started,
+    and at every resize."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        results = app.main_screen.results
+        assert results.hits
+        layouts = []
+        refresh = results.refresh
+
+        def spy(*regions, layout=False, **kwargs):
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        results.refresh = spy
+        await pilot.resize_terminal(90, 40)
+        await settle(pilot)
+        assert not any(layouts)  # it asked for no layout pass of its own
+        width = results.scrollable_content_region.width
+        assert all(results.render_line(y).cell_length == width for y in range(5))
+        assert results.virtual_size.height == len(results.hits)
+
+
 async def test_results_arrow_keys_pages_and_the_mouse(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await type_query(pilot, "")

@@ -167,13 +167,16 @@ class ResultList(ScrollView, can_focus=False):
         return len(self.hits) if self.hits else 1
 
     def _update_virtual_size(self) -> None:
-        size = Size(self.scrollable_content_region.width, self.row_count)
+        """One line per row.  The width stays 0: rows are drawn to the widget's width
+        and never scroll sideways, and a virtual size that followed the width made
+        every resize, the first layout included, ask for another layout pass of the
+        whole screen as the app starts."""
+        size = Size(0, self.row_count)
         if size != self.virtual_size:
             self.virtual_size = size
 
     def on_resize(self) -> None:
         self._rows.clear()
-        self._update_virtual_size()
 
     def notify_style_update(self) -> None:
         """A theme or CSS change: draw every row again in the new colours."""
