@@ -51,8 +51,8 @@ class SourceFile:
     """A directory file as read: its bytes, their SHA-256, and its text when needed.
 
     yaml-rs parses the bytes (checking they are UTF-8 as it goes), so a load never
-    decodes the file: decoding 40 MB to text and handing the text back to yaml-rs,
-    which re-encodes it, was ~0.5 s of CPU in a 100k-contact load.  The text is
+    decodes the file: decoding 38 MB to text and handing the text back to yaml-rs,
+    which re-encodes it, was ~0.35 s of CPU in a 100k-contact load.  The text is
     decoded on first use (an error message, a located item), with the same
     error as ever if it is not UTF-8.
     """
@@ -67,9 +67,10 @@ class SourceFile:
     def of_text(cls, text: str, path: Path) -> SourceFile:
         return cls(path, text.encode("utf-8"), text)
 
-    @property
+    @cached_property
     def body(self) -> bytes:
-        """The bytes without a UTF-8 byte-order mark (what is parsed)."""
+        """The bytes without a UTF-8 byte-order mark (what is parsed; a copy only when
+        there is a mark)."""
         return self.data[3:] if self.data.startswith(_BOM) else self.data
 
     @cached_property
@@ -169,7 +170,7 @@ def _too_large(path: Path, size: int) -> DirectoryError:
 
 def parse(source: SourceFile) -> Any:
     """Parse a directory file into plain data, rejecting tags, duplicate keys and
-    alias bombs.  (Text that is not UTF-8 is refused as it was read.)"""
+    alias bombs.  (Bytes that are not UTF-8 get the UTF-8 error, before any other.)"""
     body, path = source.body, source.path
     _reject_deep_nesting(source)
     if _may_have_tag(body):
