@@ -1,4 +1,4 @@
-"""The result list's drawing and the two Textual fixes that keep typing fast."""
+"""The result list's drawing and the Textual fixes that keep typing and starting fast."""
 
 from __future__ import annotations
 
@@ -75,6 +75,30 @@ async def test_a_new_width_redraws_the_rows_without_asking_for_a_layout(app):
         width = results.scrollable_content_region.width
         assert all(results.render_line(y).cell_length == width for y in range(5))
         assert results.virtual_size.height == len(results.hits)
+
+
+async def test_a_resize_to_the_same_size_lays_nothing_out_again(app):
+    """Textual lays the screen out for every Resize it is sent; the app sends one
+    for the size the screen was just laid out at as it starts (textual_fixes.py)."""
+    from textual.events import Resize
+    from textual.geometry import Size
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        layouts = []
+        refresh_layout = screen._refresh_layout
+
+        def spy(*args, **kwargs):
+            layouts.append(args)
+            return refresh_layout(*args, **kwargs)
+
+        screen._refresh_layout = spy
+        await screen._on_resize(Resize(Size(120, 40), Size(120, 40)))
+        assert layouts == []
+        await pilot.resize_terminal(100, 40)
+        await settle(pilot)
+        assert layouts and screen.size.width == 100
 
 
 async def test_results_arrow_keys_pages_and_the_mouse(app):
