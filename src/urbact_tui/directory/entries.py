@@ -76,8 +76,9 @@ def build_entries(items: Items) -> list[Entry]:
             _text(network.get("description")),
         ))
     # Contacts are most of a large directory: each city's and network's words are
-    # joined once and shared by their contacts (the index tokenises them once), and
-    # the contact's own parts are gathered without helper calls.
+    # joined once and, with a contact's role, organisation, type and e-mail domain,
+    # shared by the contacts that have them (the index tokenises each distinct
+    # text once); the contact's own parts are gathered without helper calls.
     city_text = {city_id: " ".join(w for w in city_words(city_id) if isinstance(w, str))
                  for city_id in cities}
     network_text = {network_id: " ".join(w for w in network_words([network_id])

@@ -83,7 +83,7 @@ class Entry:
     subtitle: str
     fields: str   # short fields, joined
     text: str     # long text
-    shared: tuple[str, ...] = ()  # more short fields, texts many records share (a city's)
+    shared: tuple[str, ...] = ()  # more short fields, texts many records share (a city, a role)
 
 
 @dataclass
