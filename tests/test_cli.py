@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
+import textwrap
 
+import pytest
 import vobject
 
 
@@ -158,3 +164,38 @@ def test_db_option_works_before_the_command_too(run_cli, seed_db):
     result = run_cli("--db", str(seed_db), "search", "loule", "--json", db=None,
                      env={"URBACT_TUI_DB": "/nonexistent/should-not-be-used.db"})
     assert result.returncode == 0 and json.loads(result.stdout)[0]["id"] == "loule"
+
+
+@pytest.mark.parametrize("exiting", [False, True])
+def test_a_load_left_to_the_exit_keeps_its_records_out_of_the_collectors_way(exiting, tmp_path):
+    """`cli.run` ends the process right after a load (see `load(exiting=True)`): the
+    parsed records are kept, frozen, instead of being freed one by one; any other
+    load frees them and freezes nothing."""
+    code = textwrap.dedent(f"""
+        import gc
+        from urbact_tui.directory import loader
+        from urbact_tui.paths import bundled_seed
+        frozen = gc.get_freeze_count()
+        loader.load(bundled_seed(), {str(tmp_path / 'd.db')!r}, exiting={exiting})
+        print(gc.get_freeze_count() - frozen, len(loader._LEFT_FOR_EXIT), gc.isenabled())
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    frozen, kept, collecting = out.stdout.split()
+    assert collecting == "True"
+    if exiting:
+        assert int(frozen) > 10_000 and kept == "2"   # the parsed file and its validated items
+    else:
+        assert (frozen, kept) == ("0", "0")
+
+
+def test_the_command_delivers_a_loads_output_before_it_ends_at_once(tmp_path):
+    """After a load the command ends with `os._exit`: what it printed into a pipe (block
+    buffered) must still arrive, and a closed pipe must not turn into an error."""
+    db = tmp_path / "d.db"
+    command = [sys.executable, "-m", "urbact_tui", "load", "--db", str(db)]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    whole = subprocess.run(command, capture_output=True, text=True, env=buffered)
+    assert whole.returncode == 0 and whole.stdout.startswith("loaded ") and "contacts" in whole.stdout
+    cut = subprocess.run(f"{shlex.join(command)} | head -c 1", shell=True, capture_output=True,
+                         text=True, env=buffered)
+    assert cut.stdout == "l" and "Traceback" not in cut.stderr and "error" not in cut.stderr

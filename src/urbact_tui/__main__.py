@@ -1,7 +1,5 @@
 """`python -m urbact_tui` runs the same command as `urbact-tui`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -40,18 +40,32 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as a long load advances."""
 
 
-def load(source: Path, target: Path, progress: Progress | None = None) -> dict[str, int]:
-    """Validate `source` and (re)build the database at `target`; return counts per kind."""
+def load(source: Path, target: Path, progress: Progress | None = None, *,
+         exiting: bool = False) -> dict[str, int]:
+    """Validate `source` and (re)build the database at `target`; return counts per kind.
+
+    `exiting`: the process ends right after the load, without freeing its objects
+    (see `cli.run`), so the parsed directory is left to the exit instead of being
+    freed record by record (0.15 s for 100k contacts).
+    """
     report = progress or (lambda stage, done, total: None)
     source = Path(source).expanduser().resolve() if Path(source).exists() else Path(source)
     target = Path(target).expanduser()
     report("reading", 0, 3)
     read = read_source(source)
-    with _cyclic_gc_paused():  # the parsed directory is freed (by _load's return) first
-        return _load(read, target, report)
+    # The parsed directory is freed (by _load's return) before the collector runs again;
+    # or, left for the exit, it is frozen: left out of every collection (one of its
+    # millions of objects would take 0.2 s).
+    with _cyclic_gc_paused(freeze=exiting):
+        return _load(read, target, report, _LEFT_FOR_EXIT if exiting else None)
 
 
-def _load(read: SourceFile, target: Path, report: Progress) -> dict[str, int]:
+_LEFT_FOR_EXIT: list[Any] = []
+"""Parsed directories of loads made with `exiting` (never freed: the process ends)."""
+
+
+def _load(read: SourceFile, target: Path, report: Progress,
+          keep: list[Any] | None = None) -> dict[str, int]:
     report("parsing", 1, 3)
     source = read.path
     importing = _in_background(importlib.import_module, "sqlite_utils")
@@ -66,6 +80,8 @@ def _load(read: SourceFile, target: Path, report: Progress) -> dict[str, int]:
     try:
         report("checking", 2, 3)
         items = validate(data, read)
+        if keep is not None:
+            keep += (data, items)  # (dropped by the exit: see `load`)
         digest = read.digest
         del data, read
         _check_target(target, source)
@@ -218,18 +234,21 @@ def _open_new(path: Path, total: int) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def _cyclic_gc_paused(freeze: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector for a parse or a build.
 
     Both allocate millions of objects and free none of them in cycles, so the
     collector only re-walks the directory again and again (a third of a 100k
     build, half of its parse).  Reference counting still frees everything.
+    `freeze`: what is still alive at the end is left out of later collections.
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if collecting:
             gc.enable()
 
