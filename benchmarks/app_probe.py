@@ -56,12 +56,12 @@ async def probe(mode: str, db: Path, queries: list[str]) -> None:
     app = app_class(db)
     from textual.screen import Screen
 
-    drawn: list[float] = []   # the end of every screen update (compositor refresh)
+    updates: list[float] = []   # the end of every screen update (compositor refresh)
     screen_update = Screen._compositor_refresh
 
     def record_update(self) -> None:
         screen_update(self)
-        drawn.append(time.perf_counter())
+        updates.append(time.perf_counter())
 
     Screen._compositor_refresh = record_update
     shown: list[tuple[str, float]] = []
@@ -83,11 +83,11 @@ async def probe(mode: str, db: Path, queries: list[str]) -> None:
             emit({"error": "the directory did not open within 60 s"})
             return
         await _wait(lambda: bool(shown), timeout=10)
-        await _wait(lambda: drawn and drawn[-1] >= shown[0][1], timeout=10)
+        await _wait(lambda: updates and updates[-1] >= shown[0][1], timeout=10)
         await pilot.pause()
         idle_noticed = time.perf_counter() - T0
         if mode == "start":
-            emit({"first_screen": first_screen, "interactive": drawn[-1] - T0,
+            emit({"first_screen": first_screen, "interactive": updates[-1] - T0,
                   "idle_noticed": idle_noticed})
             return
         if original is None:
