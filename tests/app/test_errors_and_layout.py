@@ -129,14 +129,14 @@ async def test_narrow_terminal_shows_one_pane_at_a_time(app):
         await search_for(pilot, "loule")
         screen = app.main_screen
         assert screen.has_class("-narrow")
-        assert screen.results.display and not screen.detail.display
+        assert screen.results_pane.display and not screen.detail.display
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.focused, DetailPane)
-        assert screen.detail.display and not screen.results.display
+        assert screen.detail.display and not screen.results_pane.display
         await pilot.press("escape")
         assert isinstance(app.focused, SearchInput)
-        assert screen.results.display
+        assert screen.results_pane.display
 
 
 def test_the_core_and_clipboard_never_import_textual():

@@ -77,6 +77,64 @@ async def test_a_new_width_redraws_the_rows_without_asking_for_a_layout(app):
         assert results.virtual_size.height == len(results.hits)
 
 
+async def test_rows_drawn_without_the_styles_cache_are_the_rows_textual_would_draw(app):
+    """`ResultList.render_lines` skips Textual's styles cache for its plain rows: in every
+    state (a scrollbar or none, highlighted, under the mouse, a message, a crop, a
+    monochrome filter) its strips must be the ones the styles cache makes."""
+    from textual.filter import Monochrome
+    from textual.geometry import Region
+    from textual.scroll_view import ScrollView
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        results = app.main_screen.results
+
+        def check(crop=None) -> None:
+            crop = crop or Region(0, 0, results.region.width, results.region.height)
+            assert results._plain()
+            ours = results.render_lines(crop)
+            results._styles_cache.clear()
+            theirs = ScrollView.render_lines(results, crop)
+            assert [list(strip) for strip in ours] == [list(strip) for strip in theirs]
+
+        await pilot.press("down")          # browsing: more rows than fit, so a scrollbar
+        await settle(pilot)
+        assert results.show_vertical_scrollbar and results.highlighted == 0
+        check()
+        check(Region(3, 2, 10, 4))          # a part, as the compositor asks for one
+        results._hover = 2
+        results._rows.clear()
+        check()
+        app._filters.append(Monochrome())
+        results._rows.clear()
+        check()
+        app._filters.pop()
+        await type_query(pilot, "loule")    # two rows: no scrollbar
+        assert not results.show_vertical_scrollbar
+        check()
+        await type_query(pilot, "zzqx")     # a message instead of rows
+        assert not results.hits
+        check()
+        results.styles.border = ("round", "red")   # a frame of its own: Textual draws it
+        assert not results._plain()
+
+
+async def test_the_results_frame_is_redrawn_only_when_its_count_changes(app):
+    """The count is in the frame's border: setting it redraws the whole frame (2.4 ms
+    a keystroke at 100k), so it is set only when it says something new."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_query(pilot, "loule")
+        pane = app.main_screen.results_pane
+        assert pane.border_subtitle == "2 results"
+        redraws = []
+        refresh = pane.refresh
+        pane.refresh = lambda *args, **kwargs: redraws.append(args) or refresh(*args, **kwargs)
+        await type_query(pilot, " ")        # the same two results
+        assert pane.border_subtitle == "2 results" and redraws == []
+        await type_query(pilot, "city")     # one of them
+        assert pane.border_subtitle == "1 result" and redraws
+
+
 async def test_a_resize_to_the_same_size_lays_nothing_out_again(app):
     """Textual lays the screen out for every Resize it is sent; the app sends one
     for the size the screen was just laid out at as it starts (textual_fixes.py)."""
@@ -118,7 +176,7 @@ async def test_results_arrow_keys_pages_and_the_mouse(app):
         assert results.scroll_offset.y == results.max_scroll_y  # and shows it
         await pilot.press("pageup")
         assert results.highlighted == len(results.hits) - 1 - (page - 0)
-        await pilot.hover("#results", offset=(5, 3))
+        await pilot.hover("#results-pane", offset=(5, 3))  # border, then the third row
         assert results._hover == int(results.scroll_offset.y) + 2
         await settle(pilot)
 

@@ -37,7 +37,7 @@ async def test_typing_ranks_and_highlights_matches(app):
         assert row.text.startswith("Contact  City of Loulé")
         underlined = [segment.text for segment in row if segment.style and segment.style.underline]
         assert underlined == ["Loulé", "Loulé"]  # in its name, and in its city after the —
-        assert app.main_screen.results.border_subtitle == "2 results"
+        assert app.main_screen.results_pane.border_subtitle == "2 results"
 
 
 async def test_arrows_and_pages_move_the_selection_while_typing_continues(app):
@@ -123,7 +123,7 @@ async def test_a_kind_prefix_narrows_the_results(app):
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "p:loule")
         assert {h.kind for h in app.main_screen.results.hits} == {"contact"}
-        assert app.main_screen.results.border_subtitle == "1 contact"
+        assert app.main_screen.results_pane.border_subtitle == "1 contact"
 
 
 async def test_ctrl_t_cycles_the_kind_filter(app):
@@ -149,7 +149,7 @@ async def test_no_match_says_so(app):
 async def test_clicking_a_result_opens_it(app):
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "loule")
-        await pilot.click("#results", offset=(5, 2))  # border, then the second row
+        await pilot.click("#results-pane", offset=(5, 2))  # border, then the second row
         await settle(pilot)
         assert isinstance(app.focused, DetailPane)
         assert app.main_screen.detail.record["id"] == "loule-city"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Key, Resize
 from textual.screen import Screen
 from textual.widgets import OptionList
@@ -78,7 +78,8 @@ class MainScreen(Screen):
         yield SearchInput(placeholder="Search cities, people, networks, meetings…  (c: p: n: m: d: narrow)",
                           id="search")
         with Horizontal(id="panes"):
-            yield ResultList(id="results")
+            with Vertical(id="results-pane"):   # the frame: the list itself draws plain rows
+                yield ResultList(id="results")
             yield DetailPane(id="detail")
         yield KeyFooter()
 
@@ -93,12 +94,17 @@ class MainScreen(Screen):
         return self.query_one("#results", ResultList)
 
     @property
+    def results_pane(self) -> Vertical:
+        """The results' frame: its border shows the title and the number of results."""
+        return self.query_one("#results-pane", Vertical)
+
+    @property
     def detail(self) -> DetailPane:
         return self.query_one("#detail", DetailPane)
 
     def on_mount(self) -> None:
         self.search_input.border_title = "Search"
-        self.results.border_title = "Results"
+        self.results_pane.border_title = "Results"
         self.detail.border_title = "Detail"
         self._show_kind_filter()
         self.search_input.focus()
@@ -201,7 +207,8 @@ class MainScreen(Screen):
             self.detail.show_message(WELCOME, "Start here")
         count = f"{len(hits)}{'+' if len(hits) >= RESULT_LIMIT else ''}"
         noun = (kind or "result") if len(hits) == 1 else (what if kind else "results")
-        self.results.border_subtitle = f"{count} {noun}"
+        if self.results_pane.border_subtitle != (subtitle := f"{count} {noun}"):
+            self.results_pane.border_subtitle = subtitle   # (redraws the whole frame)
         if not hits and not browsing:
             self.history.clear()
             self.detail.show_message("No match. Fewer letters, or Escape to clear the search.")

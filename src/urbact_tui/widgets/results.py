@@ -19,6 +19,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 from .search_input import KIND_LABELS
 
@@ -291,7 +292,41 @@ class ResultList(ScrollView, can_focus=False):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._width = self.scrollable_content_region.width  # once per redraw, not per row
-        return super().render_lines(crop)
+        if not self._plain():
+            return super().render_lines(crop)
+        # The rows as Textual's styles cache draws a content line: the row, filled out
+        # to the content width (under a scrollbar) and padded, in the background colour.
+        # The cache would pass every row through its border, outline, tint and opacity
+        # steps, none of which applies here: a page of new rows took 3.3-5.2 ms that
+        # way, 1.5-2.3 ms this way, at every keystroke.
+        base_background, background = self.background_colors
+        inner = TextualStyle(background=base_background + background).rich_style
+        width = self.region.width
+        left, right = self.styles.padding.left, self.styles.padding.right
+        fill = self.content_region.width - self._width
+        before = [Segment(" " * left, inner)] if left else []
+        after = [Segment(" " * cells, inner) for cells in (fill, right) if cells]
+        strips = [Strip([*before, *self.render_line(y), *after], width)
+                  for y in crop.line_range]
+        filters = self.get_line_filters()
+        if filters:   # e.g. monochrome (NO_COLOR)
+            for apply in filters:
+                strips = [strip.apply_filter(apply, background) for strip in strips]
+        if crop.column_span != (0, width):
+            strips = [strip.crop(*crop.column_span) for strip in strips]
+        return strips
+
+    def _plain(self) -> bool:
+        """Nothing in the styles but colours and side padding (the list's frame is its
+        container's, see `MainScreen`): rows can be drawn without Textual's styles cache."""
+        styles = self.styles
+        return (not any(edge for edge, _ in styles.border)
+                and not any(edge for edge, _ in styles.outline)
+                and styles.padding.top == styles.padding.bottom == 0
+                and not styles.tint.a and styles.text_opacity == 1.0 and self.opacity == 1.0
+                and not (styles.has_rule("hatch") and styles.hatch != "none")
+                and self._border_title is None and self._border_subtitle is None
+                and not self.BLANK)
 
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_offset.y)
