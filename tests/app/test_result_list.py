@@ -80,8 +80,9 @@ async def test_a_new_width_redraws_the_rows_without_asking_for_a_layout(app):
 async def test_rows_drawn_without_the_styles_cache_are_the_rows_textual_would_draw(app):
     """`ResultList.render_lines` skips Textual's styles cache for its plain rows: in every
     state (a scrollbar or none, highlighted, under the mouse, a message, a crop, a
-    monochrome filter) its strips must be the ones the styles cache makes."""
-    from textual.filter import Monochrome
+    monochrome filter, ANSI colours converted) its strips must be the ones the styles
+    cache makes."""
+    from textual.filter import ANSIToTruecolor, Monochrome
     from textual.geometry import Region
     from textual.scroll_view import ScrollView
 
@@ -109,6 +110,19 @@ async def test_rows_drawn_without_the_styles_cache_are_the_rows_textual_would_dr
         results._rows.clear()
         check()
         app._filters.pop()
+        def truecolor() -> ANSIToTruecolor:   # (a new theme brings a new one)
+            return next(f for f in app._filters if isinstance(f, ANSIToTruecolor))
+
+        assert truecolor().enabled and not results._row_filters()   # true colours: left out
+        app.theme = "ansi-dark"              # ANSI colours (Textual turns the conversion off)
+        await settle(pilot)
+        truecolor().enabled = True           # on, it must convert them as Textual would
+        results._rows.clear()
+        check()
+        assert results._row_filters() == [truecolor()]
+        truecolor().enabled = False
+        app.theme = "textual-dark"
+        await settle(pilot)
         await type_query(pilot, "loule")    # two rows: no scrollbar
         assert not results.show_vertical_scrollbar
         check()

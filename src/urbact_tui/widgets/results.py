@@ -10,11 +10,13 @@ visible rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -79,6 +81,13 @@ def fit(segments: list[Segment], width: int, style: Style) -> Strip:
     elif length < width:
         segments = [*segments, Segment(" " * (width - length), style)]
     return Strip(segments, width)
+
+
+def _true_colour(*styles: Style) -> bool:
+    """Only true colours and no dim: Textual's conversion of ANSI colours leaves these alone."""
+    return all(not style.dim and all(colour is None or colour.triplet is not None
+                                     for colour in (style.color, style.bgcolor))
+               for style in styles)
 
 
 class ResultList(ScrollView, can_focus=False):
@@ -273,6 +282,12 @@ class ResultList(ScrollView, can_focus=False):
         match: Style
         muted: Style
         kinds: dict[str, Style]
+        message: Style
+
+        @cached_property
+        def true_colour(self) -> bool:
+            return _true_colour(self.base, self.match, self.muted, self.message,
+                                *self.kinds.values())
 
     def _palette(self, state: str) -> _Palette:
         """Styles resolved once per theme, not per row: resolving them walks the DOM."""
@@ -287,7 +302,8 @@ class ResultList(ScrollView, can_focus=False):
                     else self.rich_style)
             palette = self._palettes[state] = self._Palette(
                 base, base + layer("match"), base + layer("muted"),
-                {kind: base + layer(kind) for kind in KIND_STYLES})
+                {kind: base + layer(kind) for kind in KIND_STYLES},
+                self.get_component_rich_style("result-list--message"))
         return palette
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -308,13 +324,25 @@ class ResultList(ScrollView, can_focus=False):
         after = [Segment(" " * cells, inner) for cells in (fill, right) if cells]
         strips = [Strip([*before, *self.render_line(y), *after], width)
                   for y in crop.line_range]
-        filters = self.get_line_filters()
+        filters = self._row_filters(inner)
         if filters:   # e.g. monochrome (NO_COLOR)
             for apply in filters:
                 strips = [strip.apply_filter(apply, background) for strip in strips]
         if crop.column_span != (0, width):
             strips = [strip.crop(*crop.column_span) for strip in strips]
         return strips
+
+    def _row_filters(self, *more_styles: Style) -> list[LineFilter]:
+        """The app's line filters that change these rows.  Textual converts ANSI colours
+        to true colour in every line it draws; rows drawn only in true colour (every
+        theme but the ANSI ones, which turn the conversion off) come out the same, and
+        converting them took a third of drawing a page of rows."""
+        filters = self.get_line_filters()
+        if any(isinstance(f, ANSIToTruecolor) for f in filters) \
+                and self._palettes and all(p.true_colour for p in self._palettes.values()) \
+                and _true_colour(*more_styles):
+            filters = [f for f in filters if not isinstance(f, ANSIToTruecolor)]
+        return filters
 
     def _plain(self) -> bool:
         """Nothing in the styles but colours and side padding (the list's frame is its
@@ -333,8 +361,8 @@ class ResultList(ScrollView, can_focus=False):
         width = self._width
         if not self.hits:
             if row == 0 and self.message:
-                style = self.get_component_rich_style("result-list--message")
-                return fit([Segment(self.message, style)], width, self._palette("").base)
+                palette = self._palette("")
+                return fit([Segment(self.message, palette.message)], width, palette.base)
             return Strip.blank(width, self._palette("").base)
         if row >= len(self.hits):
             return Strip.blank(width, self._palette("").base)
