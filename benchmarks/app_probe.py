@@ -3,7 +3,7 @@
 Started by `benchmarks/run.py` in a fresh process, so the app-start figure
 includes interpreter start-up and every import:
 
-    python benchmarks/app_probe.py start DB      → {"first_screen": s, "interactive": s}
+    python benchmarks/app_probe.py start DB      → {"first_screen": s, "interactive": s, "idle_noticed": s}
     python benchmarks/app_probe.py keys DB Q...  → {"keystrokes_ms": [...]} (one per letter typed)
 
 "first_screen" is when the app's first screen is mounted, "interactive" when
@@ -12,11 +12,13 @@ left to do: the end of the last screen update before it went idle (the search
 field answers).  Idleness is noticed by `pilot.pause`, in 20 ms steps, so the
 moment it was noticed ("idle_noticed", when the report is written) comes up to
 tens of milliseconds later; it is reported too.  Times are seconds since T0 (the
-parent adds the interpreter start-up before T0, which it measures itself).  For keystrokes, each letter is pressed into the
-focused search field and the clock stops when the results for the new text
-are shown and the next screen update (compositor refresh) after them has run.
-The key is posted as the terminal driver posts it, not with `pilot.press`,
-whose idle-waiting sleeps (20 ms steps) would be counted otherwise.
+parent adds the interpreter start-up before T0, which it measures itself).
+
+For keystrokes, each letter is pressed into the focused search field and the
+clock stops when the results for the new text are shown and the next screen
+update (compositor refresh) after them has run.  The key is posted as the
+terminal driver posts it, not with `pilot.press`, whose idle-waiting sleeps
+(20 ms steps) would be counted otherwise.
 """
 
 from __future__ import annotations
