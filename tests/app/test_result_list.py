@@ -173,6 +173,56 @@ async def test_a_resize_to_the_same_size_lays_nothing_out_again(app):
         assert layouts and screen.size.width == 100
 
 
+async def test_the_screen_is_laid_out_once_as_the_app_starts_and_once_per_resize(app, monkeypatch):
+    """A full layout pass used to ask for another that computed the same (its own
+    virtual sizes, and requests made before it: textual_fixes.py), and the first
+    results and the detail pane's first lines each asked for one more."""
+    from textual.screen import Screen
+
+    passes = []
+    refresh_layout = Screen._refresh_layout
+
+    def count(self, *args, **kwargs):
+        passes.append(self.size)
+        return refresh_layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", count)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        results = app.main_screen.results
+        assert len(results.hits) > 40 and results.show_vertical_scrollbar   # (browsing)
+        assert len(passes) == 1
+        passes.clear()
+        await pilot.resize_terminal(110, 36)
+        await settle(pilot)
+        assert len(passes) == 1 and results.scrollable_content_region.height == 30
+        passes.clear()
+        await pilot.resize_terminal(70, 30)    # narrow: the layout, then one for one pane
+        await settle(pilot)
+        assert len(passes) == 2 and app.main_screen.has_class("-narrow")
+        assert not app.main_screen.detail.display and results.region.width == 68   # (70 - frame)
+
+
+async def test_the_detail_pane_still_gets_its_scrollbar_when_a_record_needs_one(app):
+    """The detail pane's first lines ask for no layout of the screen (its size never
+    depends on them); a scrollbar that a long record needs still asks for its own."""
+    async with app.run_test(size=(100, 16)) as pilot:
+        await type_query(pilot, "loule")
+        detail = app.main_screen.detail
+        record = detail.record
+        detail.show_message("A short message.")
+        await settle(pilot)
+        assert not detail.show_vertical_scrollbar
+        detail.show_record(record)             # nothing else on screen changes
+        await settle(pilot)
+        assert detail.virtual_size.height > detail.scrollable_content_region.height
+        assert detail.show_vertical_scrollbar
+        assert detail.vertical_scrollbar.region.height > 0    # laid out, on screen
+        await pilot.resize_terminal(100, 60)
+        await settle(pilot)
+        assert not detail.show_vertical_scrollbar
+
+
 async def test_results_arrow_keys_pages_and_the_mouse(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await type_query(pilot, "")

@@ -9,13 +9,14 @@ so long descriptions can be read with the keyboard.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Self
 
 from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -221,6 +222,26 @@ Enter opens the highlighted link, Escape goes back.
         super().__init__(id=id)
         self.record: dict[str, Any] | None = None
         self._rendered_width: int | None = None
+        self._virtual_size_changing = False
+
+    def _update_lines(self) -> None:
+        """Textual's OptionList lays out its lines when drawn, and the new virtual size
+        asks for a layout of the whole screen: a second one as the app starts, 14-21 ms
+        and a frame more.  The pane's size never depends on its lines (it fills its
+        share of the screen), so that request is dropped; a scrollbar that appears or
+        goes (set just after, by `_scroll_update`) still asks for its own."""
+        self._virtual_size_changing = True
+        try:
+            super()._update_lines()
+        finally:
+            self._virtual_size_changing = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if layout and self._virtual_size_changing:
+            self._virtual_size_changing = False   # (only the virtual size's request)
+            layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_key(self, event: events.Key) -> None:
         """Typing in the pane starts a new search, as in fzf (keys with bindings still work)."""

@@ -182,7 +182,16 @@ class ResultList(ScrollView, can_focus=False):
         every resize, the first layout included, ask for another layout pass of the
         whole screen as the app starts."""
         size = Size(0, self.row_count)
-        if size != self.virtual_size:
+        if not self.size and self.is_attached:
+            # Not laid out yet (the app's first results): the first layout will read
+            # the size, so it asks for no layout of its own (that request would come
+            # after the first layout and redo it); and more rows than the terminal has
+            # lines need the scrollbar, so the first layout makes room for it instead
+            # of finding out and asking for a second one.
+            self.set_reactive(ResultList.virtual_size, size)
+            self.set_reactive(ResultList.show_vertical_scrollbar,
+                              size.height > self.app.size.height)
+        elif size != self.virtual_size:
             self.virtual_size = size
 
     def on_resize(self) -> None:
