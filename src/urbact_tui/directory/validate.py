@@ -170,9 +170,10 @@ def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set
 # A checker per field list answers only "is this surely fine?".  True means the
 # detailed checks below would find nothing; False (or any doubt) sends the item
 # to them, so every message, and the order of the problems, comes from one place.
-# Each checker is compiled (one function with a test per field, records' fields
-# in functions of their own): a generic loop over the item's fields, a call per
-# value, was most of the time of checking 100k contacts.
+# Each checker is compiled into one function: a test per field, the fields of
+# records and the elements of lists checked inline, with no call per value (a
+# call per record, list and value was most of the time of checking 100k contacts:
+# 0.7 s, against 0.2 s for merely walking them).
 
 _FAST: dict[int, tuple] = {}
 
@@ -182,20 +183,8 @@ def _fast_check(fields: tuple[schema.Field, ...]) -> Callable[[dict], bool]:
     if cached is not None and cached[1] is fields:
         return cached[0]
     namespace: dict[str, Any] = {"isfinite": math.isfinite}
-    lines = ["def fields_ok(item):",
-             "    if not item.keys() <= KNOWN:",
-             "        return False  # an unknown field"]
-    namespace["KNOWN"] = frozenset(field.name for field in fields)
-    for number, field in enumerate(fields):
-        if field.name == "id":
-            continue  # checked by the caller
-        lines.append(f"    value = item.get({field.name!r})")
-        if field.required:
-            lines.append('    if value is None or value == "":')
-            lines.append("        return False")
-        test = _fast_test(field.type, "value", f"F{number}", namespace)
-        lines.append(f"    if value is not None and not ({test}):")
-        lines.append("        return False")
+    lines = ["def fields_ok(item):"]
+    _fast_record(fields, "item", 1, lines, namespace, top=True)
     lines.append("    return True")
     exec(compile("\n".join(lines), "<fast check>", "exec"), namespace)  # noqa: S102
     fields_ok = namespace["fields_ok"]
@@ -203,47 +192,63 @@ def _fast_check(fields: tuple[schema.Field, ...]) -> Callable[[dict], bool]:
     return fields_ok
 
 
-def _fast_test(ftype: schema.FieldType, value: str, name: str,
-               namespace: dict[str, Any]) -> str:
-    """A Python expression, true when the non-empty `value` is surely fine as `ftype`
-    (helpers it needs go into `namespace` under names starting with `name`)."""
+def _fast_record(fields: tuple[schema.Field, ...], mapping: str, depth: int,
+                 lines: list[str], namespace: dict[str, Any], top: bool = False) -> None:
+    """Lines that return False unless the dict `mapping` surely holds `fields` well
+    (at the top, the id is left to the caller)."""
+    pad = "    " * depth
+    known = f"KNOWN{len(namespace)}"
+    namespace[known] = frozenset(field.name for field in fields)
+    lines += [f"{pad}if not {mapping}.keys() <= {known}:",
+              f"{pad}    return False  # an unknown field",
+              f"{pad}get{depth} = {mapping}.get"]
+    value = f"value{depth}"
+    for field in fields:
+        if top and field.name == "id":
+            continue  # checked by the caller
+        lines.append(f"{pad}{value} = get{depth}({field.name!r})")
+        if field.required:
+            lines += [f'{pad}if {value} is None or {value} == "":', f"{pad}    return False"]
+        lines.append(f"{pad}if {value} is not None:")
+        _fast_value(field.type, value, depth + 1, lines, namespace)
+
+
+def _fast_value(ftype: schema.FieldType, value: str, depth: int, lines: list[str],
+                namespace: dict[str, Any]) -> None:
+    """Lines that return False unless the non-empty `value` is surely fine as `ftype`."""
+    pad = "    " * depth
     if isinstance(ftype, (schema.Text, schema.Ref)):
-        choices = ftype.choices if isinstance(ftype, schema.Text) else ()
-        if choices:
-            namespace[name] = frozenset(choices)
-            return f"{value}.__class__ is str and {value} in {name}"
-        return f"{value}.__class__ is str"
-    if isinstance(ftype, (schema.Integer, schema.Number)):
-        kind = f"{value}.__class__ is int"
+        test = f"{value}.__class__ is str"
+        if isinstance(ftype, schema.Text) and ftype.choices:
+            choices = f"CHOICES{len(namespace)}"
+            namespace[choices] = frozenset(ftype.choices)
+            test += f" and {value} in {choices}"
+        lines += [f"{pad}if not ({test}):", f"{pad}    return False"]
+    elif isinstance(ftype, (schema.Integer, schema.Number)):
+        test = f"{value}.__class__ is int"
         if isinstance(ftype, schema.Number):
-            kind = f"({kind} or {value}.__class__ is float and isfinite({value}))"
-        bounds = [f"{value} >= {ftype.minimum!r}"] if ftype.minimum is not None else []
-        bounds += [f"{value} <= {ftype.maximum!r}"] if ftype.maximum is not None else []
-        return " and ".join([kind, *bounds])
-    if isinstance(ftype, schema.ListOf):
-        element = _fast_test(ftype.item, "element", f"{name}_", namespace)
-        namespace[f"{name}_all"] = _all_elements(element, namespace)
-        return f"{value}.__class__ is list and {name}_all({value})"
-    if isinstance(ftype, schema.Record):
-        namespace[name] = _fast_check(ftype.fields)
-        return f"{value}.__class__ is dict and {name}({value})"
-    if isinstance(ftype, schema.TextMap):
-        namespace[name] = lambda mapping: all(
-            key.__class__ is str and text.__class__ is str for key, text in mapping.items())
-        return f"{value}.__class__ is dict and {name}({value})"
-    return "False"  # a type this path does not know: check it in detail
-
-
-def _all_elements(test: str, namespace: dict[str, Any]) -> Callable[[list], bool]:
-    """A function: every element of a list is empty (None) or passes `test`."""
-    code = ("def all_fine(elements):\n"
-            "    for element in elements:\n"
-            f"        if element is not None and not ({test}):\n"
-            "            return False\n"
-            "    return True\n")
-    scope = dict(namespace)
-    exec(compile(code, "<fast check>", "exec"), scope)  # noqa: S102
-    return scope["all_fine"]
+            test = f"({test} or {value}.__class__ is float and isfinite({value}))"
+        if ftype.minimum is not None:
+            test += f" and {value} >= {ftype.minimum!r}"
+        if ftype.maximum is not None:
+            test += f" and {value} <= {ftype.maximum!r}"
+        lines += [f"{pad}if not ({test}):", f"{pad}    return False"]
+    elif isinstance(ftype, schema.ListOf):
+        element = f"element{depth}"
+        lines += [f"{pad}if {value}.__class__ is not list:", f"{pad}    return False",
+                  f"{pad}for {element} in {value}:",
+                  f"{pad}    if {element} is not None:"]
+        _fast_value(ftype.item, element, depth + 2, lines, namespace)
+    elif isinstance(ftype, schema.Record):
+        lines += [f"{pad}if {value}.__class__ is not dict:", f"{pad}    return False"]
+        _fast_record(ftype.fields, value, depth, lines, namespace)
+    elif isinstance(ftype, schema.TextMap):
+        lines += [f"{pad}if {value}.__class__ is not dict:", f"{pad}    return False",
+                  f"{pad}for key{depth}, text{depth} in {value}.items():",
+                  f"{pad}    if key{depth}.__class__ is not str or text{depth}.__class__ is not str:",
+                  f"{pad}        return False"]
+    else:
+        lines.append(f"{pad}return False  # a type this path does not know: check it in detail")
 
 
 _PLANS: dict[int, tuple] = {}
