@@ -1,6 +1,6 @@
 """Large loads parse the file in two parts at once (two threads) and run a helper
-process (forked after parsing) that builds the entries and the search index and
-sends them to the load as they are made.  Whatever they do, the database must be
+process (forked after parsing) that writes the entries and the search index into a
+file of its own, for the load to copy from.  Whatever they do, the database must be
 the one a load without them builds, and a bad file must fail with the same message.
 
 The helpers only start in a single-threaded process with a large directory, so
@@ -40,16 +40,35 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
             return real(*args)
         return job
     loader._index_job = dies(loader._index_job)
-if mode == "dying-midway":  # the helper sends the entries, then dies: the load does the rest
+if mode == "dying-midway":  # the helper writes the entries, then dies: the load does it all
     parent = os.getpid()
-    whole_job = loader._index_job
-    def sends_one_part(*args):
-        parts = whole_job(*args)
-        yield next(parts)
+    real_build_index = loader.build_index
+    def build_index(*args):
         if os.getpid() != parent:
             os._exit(3)
-        yield from parts
-    loader._index_job = sends_one_part
+        return real_build_index(*args)
+    loader.build_index = build_index
+if mode in ("damaged-file", "short-file"):  # the helper's file is spoilt after it is written
+    import sqlite3
+    whole_job = loader._index_job
+    def spoils_its_file(items, path):
+        for count in whole_job(items, path):
+            if mode == "damaged-file":
+                with open(path, "r+b") as handle:
+                    handle.seek(20_000)
+                    handle.write(bytes(range(256)) * 200)
+            else:
+                with sqlite3.connect(path) as conn:
+                    conn.execute("DELETE FROM entries WHERE number = 3")
+                conn.close()
+            yield count
+    loader._index_job = spoils_its_file
+indexed_here = []
+real_write_index = loader._write_index
+def write_index(*args):
+    indexed_here.append(os.getpid())
+    return real_write_index(*args)
+loader._write_index = write_index
 if mode == "chunks":  # rows go in in small chunks
     loader.CHUNK = 7
 def children_left():
@@ -64,6 +83,8 @@ except DirectoryError as exc:
     print("children left:", children_left(), file=sys.stderr)
     sys.exit(2)
 print("children left:", children_left())
+print("indexed by the load itself:", indexed_here.count(os.getpid()))
+print("files left:", sorted(p.name for p in Path(db).parent.iterdir() if p.name != Path(db).name))
 """
 
 
@@ -97,15 +118,22 @@ def alone(tmp_path_factory) -> dict[str, list]:
     return contents(db)
 
 
-@pytest.mark.parametrize("mode", ["helpers", "dying", "dying-midway", "chunks"])
-def test_helpers_build_the_same_database_first_and_on_reload(mode, alone, tmp_path):
+@pytest.mark.parametrize(("mode", "indexed_here"), [
+    ("helpers", 0), ("chunks", 0),
+    # when the helper fails, or its file cannot be copied, the load indexes by itself
+    ("dying", 1), ("dying-midway", 1), ("damaged-file", 1), ("short-file", 1),
+])
+def test_helpers_build_the_same_database_first_and_on_reload(mode, indexed_here, alone,
+                                                              tmp_path):
     db = tmp_path / "directory.db"
     for _ in ("first load", "reload"):
         result = run_load(mode, bundled_seed(), db)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         assert "children left: False" in result.stdout
+        assert f"indexed by the load itself: {indexed_here}\n" in result.stdout
         assert contents(db) == alone
+        assert "files left: ['.directory.db.lock']" in result.stdout  # no temporary files
 
 
 @pytest.mark.parametrize("damage", [
