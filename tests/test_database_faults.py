@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from urbact_tui.directory import schema
 from urbact_tui.directory.errors import DirectoryError
 from urbact_tui.directory.loader import load
 from urbact_tui.directory.store import Directory
@@ -176,7 +177,7 @@ def test_a_database_from_another_version_without_its_file_names_both_formats_and
     before = sha256(db)
     result = cli("search", "loule", "--db", str(db))
     assert_clear_error(result, "built by another version of urbact-tui",
-                       "database format 0, this version reads format 2",
+                       f"database format 0, this version reads format {schema.SCHEMA_VERSION}",
                        f"urbact-tui load '{gone}'")
     assert sha256(db) == before
     load(bundled_seed(), db)  # the fix the message gives (with the file the user has)
@@ -431,8 +432,8 @@ def test_a_really_full_disk_gives_a_clear_error_and_keeps_the_database(tiny_disk
 
 def test_a_damaged_record_is_reported_not_crashed_on(db):
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        conn.execute("UPDATE cities SET data = '{\"id\": \"lou' WHERE id = 'loule'")
-        conn.execute("UPDATE meetings SET data = '[1, 2]'")
+        conn.execute("UPDATE cities SET aliases = '[\"Lou' WHERE id = 'loule'")
+        conn.execute("UPDATE meetings SET added = '[1, 2]'")  # (a mapping is stored there)
         conn.commit()
     with contextlib.closing(Directory(db)) as directory:
         with pytest.raises(DirectoryError, match="damaged"):

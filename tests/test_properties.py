@@ -190,6 +190,44 @@ def test_valid_documents_load_completely(seed_db, document):
 
 
 @SETTINGS
+@given(documents())
+def test_valid_documents_read_back_as_they_were_written(seed_db, document):
+    """Items are stored only in columns, list tables and the warnings table (see
+    `records`): each one read back is the item of the file, empty values left out."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "directory.yaml", Path(folder) / "directory.db"
+        source.write_text(json.dumps(document), encoding="utf-8")
+        load(source, target)
+        directory = Directory(target)
+        try:
+            for plural, items in document.items():
+                kind = schema.KIND_BY_PLURAL[plural]
+                for item in items:
+                    assert directory._item(kind, item["id"]) == without_empty_values(item)
+        finally:
+            directory.close()
+
+
+def without_empty_values(value):
+    """An item as it reads back: no None, no empty mapping, no empty list of
+    references or records (lists of text keep `[]`: they are stored as JSON)."""
+    if isinstance(value, dict):
+        kept = {key: without_empty_values(v) for key, v in value.items()}
+        return {key: v for key, v in kept.items()
+                if v is not None and not (v == [] and isinstance(value[key], list)
+                                          and key not in TEXT_LISTS)
+                and not (v == {} and key != "added")}
+    if isinstance(value, list):
+        return [without_empty_values(v) for v in value]
+    return value
+
+
+TEXT_LISTS = {field.name for kind in schema.KINDS for field in kind.all_fields
+              if isinstance(field.type, schema.ListOf) and isinstance(field.type.item, schema.Text)
+              and field.name != "warnings"}
+
+
+@SETTINGS
 @given(mutated())
 def test_mutated_documents_load_or_raise_the_user_error(seed_db, document):
     check_load(seed_db, dump(document).encode("utf-8"))

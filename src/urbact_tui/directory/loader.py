@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import schema
+from . import records, schema
 from .entries import build_entries
 from .errors import DirectoryError
 from .forked import ChildFailed, Forked, can_fork
@@ -485,26 +485,9 @@ def _create_tables(db: Any, kind: schema.Kind
                    ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, list[str], bool]]]:
     """Create the kind's main table; return its foreign keys to add once all tables exist
     and the indexes to create once the rows are in."""
-    columns: dict[str, type] = {"id": str}
-    foreign_keys = []
-    for field in kind.fields:
-        ftype = field.type
-        if isinstance(ftype, (schema.Text, schema.Ref)):
-            columns[field.name] = str
-            if isinstance(ftype, schema.Ref):
-                foreign_keys.append((kind.plural, field.name, schema.KIND_BY_NAME[ftype.kind].plural, "id"))
-        elif isinstance(ftype, schema.Integer):
-            columns[field.name] = int
-        elif isinstance(ftype, schema.Number):
-            columns[field.name] = float
-        elif isinstance(ftype, schema.Record):
-            for sub in ftype.fields:
-                columns[f"{field.name}_{sub.name}"] = float if isinstance(sub.type, schema.Number) else str
-        elif not isinstance(ftype, schema.ListOf) or isinstance(ftype.item, schema.Text):
-            columns[field.name] = str  # lists of text and the `added` map: kept as JSON
-    columns["added"] = str
-    columns["data"] = str
-    db[kind.plural].create(columns, not_null={"id"})  # the id's index comes after the rows
+    foreign_keys = [(kind.plural, field.name, schema.KIND_BY_NAME[field.type.kind].plural, "id")
+                    for field in kind.fields if isinstance(field.type, schema.Ref)]
+    db[kind.plural].create(records.column_types(kind), not_null={"id"})  # id index: after the rows
     indexes = [(kind.plural, ["id"], True)]
     indexes += [(kind.plural, [column], False) for _, column, _, _ in foreign_keys]
     if "warnings" not in db.table_names():
@@ -543,8 +526,8 @@ def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str]
 
 
 def _json_encoder() -> Callable[[Any], str]:
-    """Compact JSON text of a validated item: orjson, ~5x faster than the standard
-    library's encoder (0.55 s -> 0.11 s for 100k contacts).  A value orjson refuses
+    """Compact JSON text of a list or mapping (a column of e-mails, aliases, the `added`
+    map): orjson, ~5x faster than the standard library's encoder.  A value orjson refuses
     (an integer beyond 64 bits) goes to the standard library instead."""
     import orjson
 
@@ -563,33 +546,6 @@ def _json_encoder() -> Callable[[Any], str]:
 _encode_json = _json_encoder()
 
 
-_SCALAR, _RECORD, _REF_LIST, _RECORD_LIST, _AS_JSON = range(5)
-_PLANS: dict[str, list[tuple[str, int, Any]]] = {}
-
-
-def _plan(kind: schema.Kind) -> list[tuple[str, int, Any]]:
-    """How each field of the kind becomes columns or rows, decided once per kind
-    (not once per item and field: type checks were a third of storing 100k items)."""
-    plan = _PLANS.get(kind.name)
-    if plan is None:
-        plan = []
-        for field in kind.fields:
-            ftype = field.type
-            if isinstance(ftype, schema.Record):
-                plan.append((field.name, _RECORD,
-                             [(f"{field.name}_{sub.name}", sub.name) for sub in ftype.fields]))
-            elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Ref):
-                plan.append((field.name, _REF_LIST, f"{kind.plural}_{field.name}"))
-            elif isinstance(ftype, schema.ListOf) and isinstance(ftype.item, schema.Record):
-                plan.append((field.name, _RECORD_LIST, f"{kind.plural}_{field.name}"))
-            elif isinstance(ftype, (schema.ListOf, schema.TextMap)):
-                plan.append((field.name, _AS_JSON, None))
-            else:
-                plan.append((field.name, _SCALAR, None))
-        _PLANS[kind.name] = plan
-    return plan
-
-
 def _kind_rows(kind: schema.Kind, items: list[dict], columns: dict[str, list[str]],
                report: Progress, done: int, total: int) -> dict[str, list[tuple]]:
     """The rows of the kind's items, table by table, except their warnings.  Each
@@ -597,8 +553,9 @@ def _kind_rows(kind: schema.Kind, items: list[dict], columns: dict[str, list[str
     main: list[tuple] = []
     rows: dict[str, list[tuple]] = {kind.plural: main}
     row_of = _row_builder(kind, columns[kind.plural])
-    lists = [(name, rows.setdefault(table, []), _element_builder(how, columns[table]))
-             for name, how, table in _plan(kind) if how in (_REF_LIST, _RECORD_LIST)]
+    lists = [(stored.field.name, rows.setdefault(stored.table, []),
+              _element_builder(stored.how, columns[stored.table]))
+             for stored in records.plan(kind) if stored.table is not None]
     for count, item in enumerate(items, done + 1):
         main.append(row_of(item))
         for name, table_rows, element_row in lists:
@@ -616,30 +573,26 @@ _ROW_BUILDERS: dict[tuple[str, tuple[str, ...]], Callable[..., tuple]] = {}
 
 
 def _row_builder(kind: schema.Kind, columns: list[str]) -> Callable[[dict], tuple]:
-    """item -> the row of the kind's own table, in `columns` order.
+    """item -> the row of the kind's own table, in `columns` order (see `records`).
 
     Compiled once per kind (a function with one expression per column): building a
     dict per item and reading it back by column was most of the time of the rows.
-    The columns hold: id, scalar fields as they are, a record's fields in
-    `<field>_<sub>` columns, lists of text and the `added` map as JSON, and the
-    whole item as JSON in `data`.
     """
     key = (kind.name, tuple(columns))
     built = _ROW_BUILDERS.get(key)
     if built is not None:
         return built
-    # the same assignments, in the same order, as a dict built field by field
-    expression: dict[str, str] = {"id": 'item["id"]', "added": "_json(get('added'))",
-                                  "data": "encode(item)"}
+    expression: dict[str, str] = {"id": 'item["id"]'}
     setup = ["get = item.get"]
-    for number, (name, how, detail) in enumerate(_plan(kind)):
-        if how == _SCALAR:
+    for number, stored in enumerate(records.plan(kind)):
+        name = stored.field.name
+        if stored.how == records.SCALAR:
             expression[name] = f"(NULL if (value := get({name!r})) is None else value)"
-        elif how == _AS_JSON:
+        elif stored.how == records.JSON:
             expression[name] = f"_json(get({name!r}))"
-        elif how == _RECORD:
+        elif stored.how == records.RECORD:
             setup.append(f"record{number} = get({name!r}) or _EMPTY")
-            for column, sub in detail:
+            for column, sub in stored.columns:
                 expression[column] = \
                     f"(NULL if (value := record{number}.get({sub!r})) is None else value)"
     built = _ROW_BUILDERS[key] = _compiled(
@@ -655,9 +608,9 @@ def _element_builder(how: int, columns: list[str]) -> Callable[[str, int, Any], 
     built = _ROW_BUILDERS.get(key)
     if built is None:
         fixed = {"item_id": "item_id", "position": "position"}
-        if how == _REF_LIST:
+        if how == records.REF_LIST:
             fixed["target_id"] = "element"
-        setup = [] if how == _REF_LIST else ["get = element.get"]
+        setup = [] if how == records.REF_LIST else ["get = element.get"]
         built = _ROW_BUILDERS[key] = _compiled(
             "item_id, position, element", setup,
             [fixed.get(column, f"(NULL if (value := get({column!r})) is None else value)")
@@ -670,7 +623,7 @@ def _compiled(arguments: str, setup: list[str], expressions: list[str],
     """A function of `arguments` returning the tuple of `expressions` (after `setup`)."""
     lines = [f"def row_of({arguments}):", *(f"    {line}" for line in setup),
              "    return (" + "".join(f"{expression}, " for expression in expressions) + ")"]
-    namespace = {"_json": _json_or_null, "encode": _encode_json, "_EMPTY": {}, "NULL": NULL}
+    namespace = {"_json": _json_or_null, "_EMPTY": {}, "NULL": NULL}
     exec(compile("\n".join(lines), name, "exec"), namespace)  # noqa: S102
     return namespace["row_of"]
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .errors import DirectoryError
+from .records import DamagedValue, json_value, read_item
 from .search import Hit, SearchIndex, query_terms
 
 if TYPE_CHECKING:
@@ -164,16 +165,6 @@ class Directory:
 
     # -- records
 
-    def _record(self, data: Any) -> dict[str, Any]:
-        """A stored item (JSON); damage shows as a DirectoryError, not a crash."""
-        try:
-            record = json.loads(data)
-        except (TypeError, ValueError) as exc:
-            raise damaged(self.path, f"a stored record is unreadable: {exc}") from None
-        if not isinstance(record, dict):
-            raise damaged(self.path, "a stored record is not a mapping")
-        return record
-
     def summary(self, kind: str, item_id: str) -> Summary | None:
         rows = self.query("SELECT kind, id, title, subtitle FROM entries WHERE kind = ? AND id = ?",
                           (kind, item_id))
@@ -187,10 +178,9 @@ class Directory:
         kind = schema.KIND_BY_NAME.get(kind_name)
         if kind is None:
             return None
-        rows = self.query(f"SELECT data FROM {kind.plural} WHERE id = ?", (item_id,))
-        if not rows:
+        record = self._item(kind, item_id)
+        if record is None:
             return None
-        record = self._record(rows[0][0])
         warnings = [
             {"field": field, "message": message, "origin": origin}
             for field, message, origin in self.query(
@@ -199,11 +189,9 @@ class Directory:
         ]
         if kind is schema.CONTACT:
             place = self._places([record.get("city")]).get(record.get("city"), NOWHERE)
-            record["phones"] = []
-            for position, row in enumerate(self.query(
-                    f"SELECT {PHONE_SQL} FROM contacts_phones WHERE item_id = ? ORDER BY position",
-                    (item_id,))):
-                phone, messages = _phone(row, place)
+            stored_phones, record["phones"] = record.get("phones") or [], []
+            for position, stored in enumerate(stored_phones):
+                phone, messages = _phone([stored.get(c) for c in PHONE_COLUMNS], place)
                 record["phones"].append(phone)
                 warnings += [{"field": f"phones[{position}]", "message": message, "origin": "check"}
                              for message in messages]
@@ -225,17 +213,32 @@ class Directory:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        records = {item_id: self._record(data) for item_id, data in self.query(
-            f"SELECT id, data FROM contacts WHERE id IN ({marks})", ids)}
-        places = self._places([record.get("city") for record in records.values()])
-        found = {item_id: {"phones": [], "emails": record.get("emails") or []}
-                 for item_id, record in records.items()}
+        cities = {}
+        found: dict[str, dict[str, Any]] = {}
+        for item_id, city, emails in self.query(
+                f"SELECT id, city, emails FROM contacts WHERE id IN ({marks})", ids):
+            cities[item_id] = city
+            found[item_id] = {"phones": [], "emails": self._json(emails, list) or []}
+        places = self._places(list(cities.values()))
         for item_id, *row in self.query(
                 f"SELECT item_id, {PHONE_SQL} FROM contacts_phones WHERE item_id IN ({marks}) "
                 "ORDER BY item_id, position", ids):
-            phone, _ = _phone(row, places.get(records[item_id].get("city"), NOWHERE))
+            phone, _ = _phone(row, places.get(cities[item_id], NOWHERE))
             found[item_id]["phones"].append(phone)
         return found
+
+    def _item(self, kind: schema.Kind, item_id: str) -> dict[str, Any] | None:
+        """The stored item (see `records`); damage shows as a DirectoryError, not a crash."""
+        try:
+            return read_item(self.query, kind, item_id)
+        except DamagedValue as exc:
+            raise damaged(self.path, exc) from None
+
+    def _json(self, text: str | None, expected: type) -> Any:
+        try:
+            return json_value(text, expected)
+        except DamagedValue as exc:
+            raise damaged(self.path, exc) from None
 
     def _places(self, city_ids: list[str | None]) -> dict[str, tuple[str | None, str | None]]:
         """Each city's (country code, name): what a phone number is read against."""
@@ -285,13 +288,17 @@ class Directory:
         from .entries import month_label  # with the calendar: not needed to open the directory
 
         where, params = ("WHERE m.network = ?", (network,)) if network else ("", ())
+        fields = ("id", "title", "kind", "city", "place", "year", "month", "project_year",
+                  "order")
         rows = self.query(
-            f"SELECT m.data, m.network, n.name, c.name FROM meetings m "
+            f"SELECT {', '.join(f'm.[{f}]' for f in fields)}, m.added, m.network, n.name, c.name "
+            f"FROM meetings m "
             f"LEFT JOIN networks n ON n.id = m.network LEFT JOIN cities c ON c.id = m.city "
             f"{where} ORDER BY coalesce(n.name, ''), {MEETING_ORDER}", params)
         timeline = []
-        for data, network_id, network_name, city_name in rows:
-            meeting = self._record(data)
+        for *values, added, network_id, network_name, city_name in rows:
+            meeting = dict(zip(fields, values))
+            meeting["added"] = self._json(added, dict)
             timeline.append({
                 "id": meeting["id"], "title": meeting["title"], "kind": meeting["kind"],
                 "network": network_id, "network_name": network_name,
