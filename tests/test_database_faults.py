@@ -302,32 +302,6 @@ def test_a_load_killed_midway_leaves_the_old_database_and_no_stray_files(db, tmp
         assert directory.counts() == {"city": 2}
 
 
-def test_a_load_clears_the_files_of_killed_loads_but_not_of_running_ones(db, tmp_path):
-    """Another load may be checking its file, its index helper writing beside the
-    database already, while this one holds the lock: its files must survive."""
-    from urbact_tui.directory.loader import _remove_stale_temporaries
-
-    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    finished = subprocess.Popen([sys.executable, "-c", "pass"])
-    finished.wait()
-    try:
-        names = {
-            "running": f".directory.db.{running.pid}.index.tmp",
-            "killed": f".directory.db.{finished.pid}.tmp",
-            "killed index": f".directory.db.{finished.pid}.index.tmp",
-            "own leftover": f".directory.db.{os.getpid()}.tmp",  # an old load with this pid
-            "own helper": f".directory.db.{os.getpid()}.index.tmp",
-        }
-        for name in names.values():
-            (db.parent / name).write_bytes(b"x")
-        _remove_stale_temporaries(db)
-        kept = {label for label, name in names.items() if (db.parent / name).exists()}
-        assert kept == {"running", "own helper"}
-    finally:
-        running.kill()
-        running.wait()
-
-
 def test_a_load_under_an_open_reader_does_not_break_the_reader(db, tmp_path):
     reader = Directory(db)
     assert reader.search("loule")[0].id == "loule"

@@ -372,3 +372,14 @@ def test_the_fast_check_passes_valid_items(document):
     for plural, items in document.items():
         fields_ok = validate._fast_check(schema.KIND_BY_PLURAL[plural].all_fields)
         assert all(fields_ok(item) for item in items)
+
+
+@SETTINGS
+@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=8), max_size=6))
+def test_entry_columns_cross_the_helpers_pipe_unchanged(texts):
+    """The helper joins a column of texts into one string when it can (a NUL inside a
+    text, possible in YAML as "\\0", keeps the list as it is)."""
+    from urbact_tui.directory.loader import _packed, _unpacked
+
+    assert _unpacked(_packed(texts)) == texts
+    assert _unpacked(_packed([*texts, "a\x00b"])) == [*texts, "a\x00b"]

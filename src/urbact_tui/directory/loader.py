@@ -15,13 +15,12 @@ import fcntl
 import gc
 import glob
 import importlib
+import itertools
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -77,7 +76,7 @@ def _load(read: SourceFile, target: Path, report: Progress,
     # The index helper starts on the parsed data at once: it indexes it while this
     # process validates it and writes the tables (its work is thrown away if
     # validation fails: it only ever reads the data).
-    indexing = _start_indexing(data, target)
+    indexing = _start_indexing(data)
     try:
         report("checking", 2, 3)
         items = validate(data, read)
@@ -196,7 +195,7 @@ def _sync(path: Path) -> None:
 
 
 def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
-           report: Progress, indexing: _IndexHelper | None = None) -> None:
+           report: Progress, indexing: Forked | None = None) -> None:
     """Write every table, the entries and the search index into a fresh database file.
 
     sqlite-utils creates the tables (types, foreign keys from the schema); the
@@ -214,11 +213,6 @@ def _build(path: Path, items: dict[str, list[dict]], source: Path, digest: str,
     try:
         db = sqlite_utils.Database(conn)
         _store(conn, db, items, indexing, source, digest, report, total)
-    except _HelperFileUnusable:
-        conn.close()
-        path.unlink()  # half copied, and a journal-less file cannot roll back: start again
-        _build(path, items, source, digest, report)
-        return
     finally:
         conn.close()
     report("done", total, total)
@@ -271,18 +265,20 @@ def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str
     db.add_foreign_keys(foreign_keys)  # after every table exists: contacts refer to contacts
     for kind in schema.KINDS:
         indexes += _create_list_tables(db, kind)
-    _create_index_tables(db)
+    db["entries"].create({"number": int, "kind": str, "id": str, "title": str, "subtitle": str},
+                         pk="number")
+    db["search_index"].create({"name": str, "value": bytes}, pk="name")
     db["meta"].create({"key": str, "value": str}, pk="key")
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
     return indexes, columns
 
 
 def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
-           indexing: _IndexHelper | None, source: Path, digest: str, report: Progress,
+           indexing: Forked | None, source: Path, digest: str, report: Progress,
            total: int) -> None:
-    """Create the tables and write every row, the entries and the index.  The entries
-    and the index come from the index helper's file when there is one (it built them
-    while this process wrote the tables)."""
+    """Create the tables and write every row, the entries and the index, in one
+    transaction.  The entries and the index come from the index helper when there
+    is one (it built them while this process wrote the tables)."""
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
     _write_kind_tables(conn, items, columns, report, total)
@@ -292,9 +288,12 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         for message in item.get("warnings") or ()])
     for table, index_columns, unique in indexes:  # after the rows: cheaper than row by row
         db[table].create_index(index_columns, unique=unique)
+    parts = _index_parts(indexing, items)
+    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
+            zip(itertools.count(), *map(_unpacked, next(parts))))
+    db["entries"].create_index(["kind", "id"], unique=True)  # a record's entry by kind and id
     report("indexing", total, total)
-    if not _copied_from_helper(conn, db, indexing):
-        _write_index(conn, db, items)
+    _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
         "source_path": str(source),
@@ -326,93 +325,32 @@ CHUNK = 50_000
 """Rows are built and inserted this many items at a time (each table's in item order)."""
 
 
-def _create_index_tables(db: Any) -> None:
-    """The entries and search index tables (empty), here and in the helper's file alike:
-    the copy from one to the other is then SQLite's page-level transfer."""
-    db["entries"].create({"number": int, "kind": str, "id": str, "title": str, "subtitle": str},
-                         pk="number")
-    db["search_index"].create({"name": str, "value": bytes}, pk="name")
-
-
-def _index_entries(db: Any) -> None:
-    db["entries"].create_index(["kind", "id"], unique=True)  # a record's entry by kind and id
-
-
-def _write_index(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]]) -> int:
-    """Build the entries and the search index of `items` and write them into the
-    (empty) tables of `_create_index_tables`; return the number of entries."""
+def _index_job(items: dict[str, list[dict]]) -> Iterator[Any]:
+    """Yields the entries table's columns (kind, id, title, subtitle; each packed, see
+    `_packed`), then the search index blobs for `items`.  (The helper sends the
+    entries as soon as they are made: this process writes them while the helper
+    builds the index.)"""
     entries = build_entries(items)
-    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
-            [(number, entry.kind, entry.id, entry.title, entry.subtitle)
-             for number, entry in enumerate(entries)])
-    _index_entries(db)
-    _insert(conn, "search_index", ["name", "value"],
-            list(build_index(entries, KIND_CODES).items()))
-    return len(entries)
+    yield [_packed([getattr(entry, name) for entry in entries])
+           for name in ("kind", "id", "title", "subtitle")]
+    yield build_index(entries, KIND_CODES)
 
 
-def _index_job(items: dict[str, list[dict]], path: Path) -> Iterator[int]:
-    """In the helper: write the entries and the search index of `items` into a new
-    database file at `path`, then yield the number of entries.
-
-    Writing them there costs the helper what inserting them would cost the load
-    (0.4 s for 100k contacts), while the load copies the finished tables in a
-    fraction of that; sending them through the pipe instead left the load both
-    the unpickling and the inserting."""
-    import sqlite_utils  # (imported before the fork: see _in_background)
-
-    conn = _open_new(path, sum(map(len, items.values())))
-    try:
-        conn.execute("BEGIN")
-        db = sqlite_utils.Database(conn)
-        _create_index_tables(db)
-        count = _write_index(conn, db, items)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    yield count
+_SEPARATOR = "\x00"
 
 
-class _HelperFileUnusable(Exception):
-    """The helper's file could not be copied from: the database is built without it."""
+def _packed(texts: list[str]) -> str | list[str]:
+    """The texts joined into one string, if no text holds the separator: one
+    string crosses the helper's pipe (pickled) far faster than 100k of them."""
+    joined = _SEPARATOR.join(texts)
+    return joined if texts and joined.count(_SEPARATOR) == len(texts) - 1 else texts
 
 
-def _copied_from_helper(conn: sqlite3.Connection, db: Any, indexing: _IndexHelper | None) -> bool:
-    """Copy the entries and the search index from the helper's file, if the helper
-    wrote it; False (nothing copied) if there is no helper or it failed.
+def _unpacked(column: str | list[str]) -> list[str]:
+    return column.split(_SEPARATOR) if isinstance(column, str) else column
 
-    The copy is `INSERT INTO ... SELECT *` between tables of the same shape, which
-    SQLite does page by page (0.09 s for 100k contacts' entries, against 0.48 s of
-    inserting them).  The tables' transaction is committed first (a database can
-    only be attached outside one); the file is not visible before it is complete
-    anyway (see `_load`).  A copy that fails half-way raises _HelperFileUnusable:
-    with no journal it cannot be rolled back."""
-    if indexing is None:
-        return False
-    try:
-        count = indexing.process.receive()
-    except ChildFailed:
-        return False
-    conn.execute("COMMIT")
-    try:
-        conn.execute("ATTACH DATABASE ? AS helper", (read_only_uri(indexing.path),))
-    except sqlite3.Error:
-        conn.execute("BEGIN")
-        return False
-    try:
-        conn.execute("BEGIN")
-        _index_entries(db)  # before the rows: the copy then transfers the index too
-        copied = conn.execute("INSERT INTO main.entries SELECT * FROM helper.entries").rowcount
-        conn.execute("INSERT INTO main.search_index SELECT * FROM helper.search_index")
-        conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        raise _HelperFileUnusable() from exc
-    if copied != count:
-        raise _HelperFileUnusable()
-    conn.execute("DETACH DATABASE helper")
-    conn.execute("BEGIN")
-    return True
 
+# --- helper processes -------------------------------------------------------------
 
 HELPER_FROM = 5_000
 """Directories with at least this many items are indexed by a helper process.
@@ -426,43 +364,40 @@ median of 6 interleaved 100k loads 5.24 -> 6.08 s; two parses at once ran at
 less than half speed each.)"""
 
 
-@dataclass
-class _IndexHelper:
-    """The index helper process and the database file it writes (see `_index_job`)."""
-
-    process: Forked
-    path: Path
-
-    def cancel(self) -> None:
-        """Stop the helper if it still runs, and delete its file."""
-        self.process.cancel()
-        with contextlib.suppress(OSError):
-            self.path.unlink()
-
-
-def _start_indexing(data: Any, target: Path) -> _IndexHelper | None:
+def _start_indexing(data: Any) -> Forked | None:
     """Fork the index helper for a large directory, or None.
 
     Small directories are not worth it.  `data` is not validated yet: whatever the
     helper makes of a bad file is never used (validation fails first, and the
-    helper is stopped).  The helper's file goes beside the database, named like
-    the load's own temporary file (a load killed half-way leaves it for the next
-    load to delete), or in the system's temporary folder while the database's
-    folder does not exist yet (it is only made once the file is known to be good).
+    helper is stopped).
     """
     items = ({kind.plural: data.get(kind.plural) or [] for kind in schema.KINDS}
              if isinstance(data, dict) else {})
     if not items or not can_fork() or not all(isinstance(v, list) for v in items.values()) \
             or sum(len(v) for v in items.values()) < HELPER_FROM:
         return None
-    folder = target.parent if target.parent.is_dir() else Path(tempfile.gettempdir())
-    path = folder / f".{target.name}.{os.getpid()}.index.tmp"
-    with contextlib.suppress(OSError):
-        path.unlink()  # (left by a killed load of this process id: no one else writes it)
     try:
-        return _IndexHelper(Forked(_index_job, items, path), path)
+        return Forked(_index_job, items)
     except OSError:  # cannot fork (out of processes or memory): index here instead
         return None
+
+
+def _index_parts(indexing: Forked | None, items: dict[str, list[dict]]) -> Iterator[Any]:
+    """What `_index_job` yields: from the index helper, or computed here if there is
+    no helper or it died (e.g. out of memory) before sending all of it."""
+    received = 0
+    if indexing is not None:
+        with contextlib.suppress(ChildFailed):
+            while received < _INDEX_PARTS:
+                part = indexing.receive()
+                received += 1
+                yield part
+    for number, part in enumerate(_index_job(items)):
+        if number >= received:
+            yield part
+
+
+_INDEX_PARTS = 2  # what _index_job yields: the entries, the index
 
 
 NULL = float("nan")
@@ -699,29 +634,10 @@ def _exclusive(target: Path, report: Progress | None = None) -> Iterator[None]:
 
 
 def _remove_stale_temporaries(target: Path) -> None:
-    """Delete temporary files left by loads that were killed (we hold the lock).
-
-    The files of a load whose process still runs are left alone: it may be parsing
-    or checking its file before waiting for the lock, with its index helper writing
-    already (see `_start_indexing`); so is this load's own helper's file."""
-    prefix = f".{target.name}."
-    for stale in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
-        pid = stale.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and _running(int(pid)) and (
-                int(pid) != os.getpid() or stale.name.endswith(".index.tmp")):
-            continue
+    """Delete temporary files left by a load that was killed (we hold the lock)."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # (another user's process)
-    return True
 
 
 def _storage_error(exc: sqlite3.Error | OSError, target: Path) -> DirectoryError:
