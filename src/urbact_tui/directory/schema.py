@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 SCHEMA_VERSION = "3"
 """Bumped whenever the database layout changes; older databases are rebuilt."""
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # (\Z: "$" would let "loule\n" through)
 
 # --- field types -----------------------------------------------------------
 
