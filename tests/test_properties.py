@@ -383,3 +383,14 @@ def test_entry_columns_cross_the_helpers_pipe_unchanged(texts):
 
     assert _unpacked(_packed(texts)) == texts
     assert _unpacked(_packed([*texts, "a\x00b"])) == [*texts, "a\x00b"]
+
+
+@SETTINGS
+@given(st.lists(st.text(st.sampled_from("ab9-\nA é_"), max_size=5) | IDS, max_size=5))
+def test_ids_checked_all_at_once_as_one_by_one(ids):
+    """The validator checks all of a kind's ids in one go when it can; that check
+    must agree with the id pattern applied to each id."""
+    from urbact_tui.directory.validate import _well_formed
+
+    assert _well_formed("\n".join(ids), len(ids)) == (
+        bool(ids) and all(schema.ID_PATTERN.match(item_id) for item_id in ids))

@@ -9,6 +9,7 @@ so a user fixing a file knows how far they are from done.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,9 @@ def _check_top_level(data: Any, problems: list[Problem]) -> dict[str, list]:
 
 
 def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set[str]:
+    fine = _all_fine(kind, items)
+    if fine is not None:
+        return fine
     seen: dict[str, int] = {}
     fields = _ALL_FIELDS[kind.name]
     fields_ok = _fast_check(fields)
@@ -164,6 +168,37 @@ def _check_items(kind: schema.Kind, items: list, problems: list[Problem]) -> set
             seen[item_id] = index
         _check_fields(fields, item, keys, kind, label, "", problems)
     return set(seen)
+
+
+def _all_fine(kind: schema.Kind, items: list) -> set[str] | None:
+    """The items' ids if every item is surely fine, else None (then each item is
+    checked on its own, and every problem found).
+
+    Each step is one C loop over all the items (types, ids, duplicates, the ids'
+    format as one regex over them all, the fields): a Python loop per item was a
+    third of checking 100k contacts."""
+    if set(map(type, items)) - {dict}:
+        return None
+    ids = list(map(dict.get, items, itertools.repeat("id")))
+    if set(map(type, ids)) - {str}:
+        return None
+    unique = set(ids)
+    if len(unique) != len(ids) or not _well_formed("\n".join(ids), len(ids)):
+        return None
+    return unique if all(map(_fast_check(_ALL_FIELDS[kind.name]), items)) else None
+
+
+_ID_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789-\n"
+
+
+def _well_formed(joined: str, count: int) -> bool:
+    """Do the ids, joined one a line, all match `schema.ID_PATTERN`?  (Lower-case
+    letters, digits and single inner hyphens: a few C scans of the text, where the
+    pattern over 100k ids took 75 ms.)"""
+    return bool(joined) and joined.count("\n") == count - 1 \
+        and not joined.encode().translate(None, _ID_BYTES) \
+        and not any(bad in joined for bad in ("--", "\n-", "-\n", "\n\n")) \
+        and not joined.startswith(("-", "\n")) and not joined.endswith(("-", "\n"))
 
 
 # --- the fast path ---------------------------------------------------------------
