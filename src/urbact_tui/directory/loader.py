@@ -68,7 +68,7 @@ def _load(read: SourceFile, target: Path, report: Progress,
           keep: list[Any] | None = None) -> dict[str, int]:
     report("parsing", 1, 3)
     source = read.path
-    importing = _in_background(importlib.import_module, "sqlite_utils")
+    importing = _in_background(_import_all, "sqlite_utils", "ctypes.util")
     hashing = _in_background(lambda: read.digest)  # (hashlib lets the parse run meanwhile)
     data = parse(read)
     importing.join()  # (before the fork: a process is forked with no other thread running)
@@ -116,11 +116,17 @@ def _load(read: SourceFile, target: Path, report: Progress,
     return {kind.name: len(items[kind.plural]) for kind in schema.KINDS}
 
 
+def _import_all(*names: str) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
 def _in_background(work: Callable[..., Any], *args: Any) -> threading.Thread:
     """Run `work` in a thread while the file is parsed.
 
     yaml-rs lets other threads run for much of a parse, so importing sqlite-utils
-    (and the numpy it imports, ~0.2 s) or hashing the file costs the load nothing
+    (and the numpy it imports, ~0.2 s), ctypes for the index helper (see
+    `forked`), or hashing the file costs the load nothing
     there, instead of being done before or after the parse, on the path the load
     waits for.  A failure is left for the same work, done again later, to report.
     """
