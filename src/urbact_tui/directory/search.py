@@ -34,22 +34,14 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
+from ..lazy import LazyModule
 from .folding import WORD, fold, fold_with_map
 
 if TYPE_CHECKING:
     import numpy as np
-else:
-    class _Numpy:
-        """numpy, imported on first use (~150 ms): listing entries, `Hit` and `Entry`
-        need none of it, so the app shows its first results before numpy is loaded."""
-
-        def __getattr__(self, name: str):
-            import numpy
-
-            globals()["np"] = numpy   # from now on this module uses numpy itself
-            return getattr(numpy, name)
-
-    np = _Numpy()
+else:  # numpy, imported on first use (~150 ms): listing entries, `Hit` and `Entry` need
+    # none of it, so the app shows its first results before numpy is loaded
+    np = LazyModule("numpy", globals(), "np")
 
 INDEX_FORMAT = b"2"
 TIER_WEIGHTS = (1.0, 0.7, 0.35)   # title, short fields, long text

@@ -10,18 +10,22 @@ Nothing here ever constructs arbitrary Python objects.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 import stat
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 import yaml_rs
 
+from ..lazy import LazyModule
 from .errors import DirectoryError
+
+if TYPE_CHECKING:
+    import yaml
+else:  # PyYAML, imported on first use (~20 ms): only to locate a problem in the file
+    yaml = LazyModule("yaml", globals(), "yaml")
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Larger than any real directory (a million contacts is about 200 MB)."""
@@ -44,7 +48,10 @@ _SAFE_TAGS = {
 _MAYBE_TAG = re.compile(rb"!(?<=[\s\[\{,:?-]!)")
 _RS_LOCATION = re.compile(r"line (\d+), column (\d+)")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader() -> type:
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
 class SourceFile:
@@ -75,6 +82,8 @@ class SourceFile:
 
     @cached_property
     def digest(self) -> str:
+        import hashlib  # (~5 ms: the load hashes while the file is parsed)
+
         return hashlib.sha256(self.data).hexdigest()
 
     @cached_property
@@ -364,7 +373,7 @@ def _may_have_tag(body: bytes) -> bool:
 def _compose(text: str) -> yaml.Node | None:
     """PyYAML's node tree (with line marks), or None if it cannot read the text."""
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_loader())
     except (yaml.YAMLError, RecursionError):
         return None
 
@@ -431,7 +440,7 @@ def _reject_several_documents(text: str, path: Path) -> None:
                        if m.start() > first]
             documents = [None] * (len(markers) + 1)
         else:
-            documents = list(yaml.compose_all(text, Loader=_Loader))
+            documents = list(yaml.compose_all(text, Loader=_loader()))
     except (yaml.YAMLError, RecursionError):
         return
     if len(documents) > 1:
@@ -562,7 +571,7 @@ def _unclosed(text: str, error_line: int) -> tuple[str, tuple[int, int]] | None:
         offset = text.count("\n", 0, start)
         text = text[start:lines_before[-1]] if len(lines_before) > 1 else text[start:]
     try:
-        yaml.compose(text, Loader=_Loader)
+        yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         context, mark = exc.context or "", exc.context_mark
         if mark is None:
