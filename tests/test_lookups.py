@@ -243,3 +243,31 @@ def test_contact_details_are_the_phones_and_emails_get_returns(directory):
         assert details[item_id] == {"phones": record.get("phones", []),
                                     "emails": record.get("emails") or []}
     assert directory.contact_details([]) == {}
+
+
+def test_every_reverse_lookup_of_a_record_uses_an_index(directory, monkeypatch):
+    """A record's pane lists what refers to it (a city's contacts, a contact's
+    sub-units): each of those look-ups is answered from an index, the partial
+    ones on references most rows leave empty included, never by a scan."""
+    from urbact_tui.directory import schema
+
+    plans = []
+    real_query = directory.query
+
+    def query(sql, params=()):
+        plans.append((sql, real_query(f"EXPLAIN QUERY PLAN {sql}", params)))
+        return real_query(sql, params)
+
+    monkeypatch.setattr(directory, "query", query)  # (a directory shared by the session)
+    for kind in schema.KINDS:
+        for other in schema.KINDS:
+            for field in other.fields:
+                if field.target_kind == kind.name:
+                    directory._referencing(other, field, "x")
+    assert len(plans) == sum(1 for kind in schema.KINDS for field in kind.fields
+                             if field.target_kind)
+    for sql, plan in plans:
+        assert any("USING INDEX" in step[-1] or "USING COVERING INDEX" in step[-1]
+                   for step in plan), (sql, plan)
+        assert not any(step[-1].startswith("SCAN") and "USING" not in step[-1]
+                       for step in plan), (sql, plan)

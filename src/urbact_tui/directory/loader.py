@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import records, schema
 from .entries import build_entries
@@ -259,10 +259,10 @@ def _cyclic_gc_paused(freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def _create_schema(db: Any) -> tuple[list[tuple[str, list[str], bool]], dict[str, list[str]]]:
+def _create_schema(db: Any) -> tuple[list[_Index], dict[str, list[str]]]:
     """Create every table; return the indexes to create once the rows are in, and
     each table's columns."""
-    indexes: list[tuple[str, list[str], bool]] = []
+    indexes: list[_Index] = []
     foreign_keys = []
     for kind in schema.KINDS:
         kind_keys, kind_indexes = _create_tables(db, kind)
@@ -292,12 +292,12 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         (kind.name, item["id"], NULL, message, "source")
         for kind in schema.KINDS for item in items[kind.plural]
         for message in item.get("warnings") or ()])
-    for table, index_columns, unique in indexes:  # after the rows: cheaper than row by row
-        db[table].create_index(index_columns, unique=unique)
+    for index in indexes:  # after the rows: cheaper than row by row
+        index.create(conn)
     parts = _index_parts(indexing, items)
     _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
             zip(itertools.count(), *map(_unpacked, next(parts))))
-    db["entries"].create_index(["kind", "id"], unique=True)  # a record's entry by kind and id
+    _Index("entries", ("kind", "id"), unique=True).create(conn)  # a record's entry by kind and id
     report("indexing", total, total)
     _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -422,23 +422,41 @@ def _insert(conn: sqlite3.Connection, table: str, columns: list[str],
         conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", rows)
 
 
+class _Index(NamedTuple):
+    """An index, made once the rows are in (cheaper than keeping it up to date row by
+    row).  `sparse`: of a reference that most rows may leave empty (a contact's
+    parent), so only the rows that have one are in it; a look-up by value
+    (`parent = ?`) can use it all the same."""
+
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    sparse: bool = False
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        columns = ", ".join(f'"{column}"' for column in self.columns)
+        where = f' WHERE "{self.columns[0]}" IS NOT NULL' if self.sparse else ""
+        conn.execute(f'CREATE {"UNIQUE " if self.unique else ""}INDEX '
+                     f'"idx_{self.table}_{"_".join(self.columns)}" ON "{self.table}" ({columns}){where}')
+
+
 def _create_tables(db: Any, kind: schema.Kind
-                   ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, list[str], bool]]]:
+                   ) -> tuple[list[tuple[str, str, str, str]], list[_Index]]:
     """Create the kind's main table; return its foreign keys to add once all tables exist
     and the indexes to create once the rows are in."""
     foreign_keys = [(kind.plural, field.name, schema.KIND_BY_NAME[field.type.kind].plural, "id")
                     for field in kind.fields if isinstance(field.type, schema.Ref)]
     db[kind.plural].create(records.column_types(kind), not_null={"id"})  # id index: after the rows
-    indexes = [(kind.plural, ["id"], True)]
-    indexes += [(kind.plural, [column], False) for _, column, _, _ in foreign_keys]
+    indexes = [_Index(kind.plural, ("id",), unique=True)]
+    indexes += [_Index(kind.plural, (column,), sparse=True) for _, column, _, _ in foreign_keys]
     if "warnings" not in db.table_names():
         db["warnings"].create({"kind": str, "item_id": str, "field": str, "message": str,
                                "origin": str})
-        indexes.append(("warnings", ["kind", "item_id"], False))
+        indexes.append(_Index("warnings", ("kind", "item_id")))
     return foreign_keys, indexes
 
 
-def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str], bool]]:
+def _create_list_tables(db: Any, kind: schema.Kind) -> list[_Index]:
     """Link tables for lists of references, child tables for lists of records.
 
     Returns the indexes to create once the rows are in."""
@@ -454,7 +472,7 @@ def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str]
                 {"item_id": str, "target_id": str, "position": int},
                 not_null={"item_id", "target_id", "position"},
                 foreign_keys=[("item_id", kind.plural, "id"), ("target_id", target, "id")])
-            indexes.append((table, ["target_id"], False))
+            indexes.append(_Index(table, ("target_id",)))
         elif isinstance(ftype.item, schema.Record):
             child = {"item_id": str, "position": int}
             child.update({sub.name: str for sub in ftype.item.fields})
@@ -462,7 +480,7 @@ def _create_list_tables(db: Any, kind: schema.Kind) -> list[tuple[str, list[str]
                              foreign_keys=[("item_id", kind.plural, "id")])
         else:
             continue
-        indexes.append((table, ["item_id", "position"], True))
+        indexes.append(_Index(table, ("item_id", "position"), unique=True))
     return indexes
 
 
