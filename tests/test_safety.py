@@ -216,3 +216,20 @@ def test_the_deepest_accepted_nesting_parses_in_a_small_thread_stack(tmp_path):
     finally:
         threading.stack_size(old)
     assert outcomes == [dict, dict]
+
+
+def test_a_load_refused_while_parsing_leaves_no_thread_running(tmp_path):
+    """The load imports and hashes in threads while it parses.  A file refused by the
+    parse must not leave them running: a CLI exiting with its error under a thread
+    still importing C extensions crashed at times (exit status -11 here)."""
+    import threading
+
+    from urbact_tui.directory.errors import DirectoryError
+    from urbact_tui.directory.loader import load
+
+    source = tmp_path / "deep.yaml"
+    source.write_text(DEEP["100k block lists on one line"], encoding="utf-8")
+    before = set(threading.enumerate())
+    with pytest.raises(DirectoryError, match="nested far too deeply"):
+        load(source, tmp_path / "directory.db")
+    assert [t.name for t in set(threading.enumerate()) - before] == []

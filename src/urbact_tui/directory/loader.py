@@ -70,9 +70,13 @@ def _load(read: SourceFile, target: Path, report: Progress,
     source = read.path
     importing = _in_background(_import_all, "sqlite_utils", "ctypes.util")
     hashing = _in_background(lambda: read.digest)  # (hashlib lets the parse run meanwhile)
-    data = parse(read)
-    importing.join()  # (before the fork: a process is forked with no other thread running)
-    hashing.join()
+    try:
+        data = parse(read)
+    finally:  # before the fork, a process is forked with no other thread running; and
+        # after a bad file, no import is left running: a program that ends then would
+        # end under it (at times a crash: tests/test_safety.py)
+        importing.join()
+        hashing.join()
     # The index helper starts on the parsed data at once: it indexes it while this
     # process validates it and writes the tables (its work is thrown away if
     # validation fails: it only ever reads the data).
