@@ -417,6 +417,17 @@ def test_a_damaged_record_is_reported_not_crashed_on(db):
         assert directory.get("city", "bilbao")["title"] == "Bilbao"
 
 
+@pytest.mark.parametrize("offsets", ["{}", "[1]", "not json", '{"city": "0"}'])
+def test_damaged_entry_offsets_are_reported_not_crashed_on(db, offsets):
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'entry_offsets'", (offsets,))
+        conn.commit()
+    with contextlib.closing(Directory(db)) as directory:
+        assert directory.search("loule")  # searching needs no offsets
+        with pytest.raises(DirectoryError, match="damaged"):
+            directory.get("city", "loule")
+
+
 def test_a_build_that_runs_out_of_memory_is_reported(db, fresh, monkeypatch):
     """(A helper that dies is replaced by this process: see test_load_helpers.)"""
     from urbact_tui.directory import loader

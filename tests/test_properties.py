@@ -204,6 +204,9 @@ def test_valid_documents_read_back_as_they_were_written(seed_db, document):
                 kind = schema.KIND_BY_PLURAL[plural]
                 for item in items:
                     assert directory._item(kind, item["id"]) == without_empty_values(item)
+                    # its entry, found by its place in its kind (no index by kind and id)
+                    summary = directory.summary(kind.name, item["id"])
+                    assert (summary.kind, summary.id) == (kind.name, item["id"])
         finally:
             directory.close()
 

@@ -35,8 +35,25 @@ def month_label(meeting: dict[str, Any]) -> str:
     return label or "date unknown"
 
 
+ENTRY_ORDER = ("cities", "networks", "contacts", "meetings", "documents")
+"""The kinds in the order `build_entries` numbers their items (cities first: the
+order browsing shows); within a kind, the items are in their order in the file."""
+
+
+def entry_offsets(items: Items) -> dict[str, int]:
+    """The entry number of each kind's first item, by kind name: an item's entry is
+    then found from its place in its kind (see `store.Directory.summary`)."""
+    from .schema import KIND_BY_PLURAL
+
+    offsets, number = {}, 0
+    for plural in ENTRY_ORDER:
+        offsets[KIND_BY_PLURAL[plural].name] = number
+        number += len(items[plural])
+    return offsets
+
+
 def build_entries(items: Items) -> list[Entry]:
-    """Search entries for every item, cities first (the order browsing shows)."""
+    """Search entries for every item, in ENTRY_ORDER."""
     cities = {c["id"]: c for c in items["cities"]}
     networks = {n["id"]: n for n in items["networks"]}
     contacts = {c["id"]: c for c in items["contacts"]}

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import records, schema
-from .entries import build_entries
+from .entries import build_entries, entry_offsets
 from .errors import DirectoryError
 from .forked import ChildFailed, Forked, can_fork
 from .search import build_index
@@ -301,7 +301,6 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     parts = _index_parts(indexing, items)
     _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
             zip(itertools.count(), *map(_unpacked, next(parts))))
-    _Index("entries", ("kind", "id"), unique=True).create(conn)  # a record's entry by kind and id
     report("indexing", total, total)
     _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -312,6 +311,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         "source_mtime_ns": source.stat().st_mtime_ns,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "kind_codes": json.dumps(KIND_CODES),
+        "entry_offsets": json.dumps(entry_offsets(items)),
     }.items()])
     conn.execute("COMMIT")
 

@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import urllib.parse
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_SECONDS = 2.0
 """How long a read waits for another program's write lock before reporting it."""
-REQUIRED_META = ("schema_version", "source_path", "kind_codes")
+REQUIRED_META = ("schema_version", "source_path", "kind_codes", "entry_offsets")
 
 MEETING_ORDER = 'coalesce(m.year, 0), coalesce(m.project_year, 0), m."order", coalesce(m.month, 0)'
 
@@ -166,9 +167,25 @@ class Directory:
     # -- records
 
     def summary(self, kind: str, item_id: str) -> Summary | None:
-        rows = self.query("SELECT kind, id, title, subtitle FROM entries WHERE kind = ? AND id = ?",
-                          (kind, item_id))
+        """An item's entry, found from its place in its kind's table: the rows of a
+        kind's table and its entries are both in file order (see `entries.ENTRY_ORDER`),
+        so the entries need no index of their own by kind and id."""
+        plural = schema.KIND_BY_NAME[kind].plural
+        rows = self.query(f"SELECT e.kind, e.id, e.title, e.subtitle FROM [{plural}] k "
+                          "JOIN entries e ON e.number = k.rowid - 1 + ? WHERE k.id = ?",
+                          (self._entry_offsets[kind], item_id))
         return Summary(*rows[0]) if rows else None
+
+    @cached_property
+    def _entry_offsets(self) -> dict[str, int]:
+        try:
+            offsets = json.loads(self.meta["entry_offsets"])
+            if set(offsets) != set(schema.KIND_BY_NAME) or not all(
+                    isinstance(offset, int) for offset in offsets.values()):
+                raise ValueError("not an offset for each kind")
+        except (KeyError, ValueError, TypeError) as exc:
+            raise damaged(self.path, f"its description table is damaged: {exc!r}") from None
+        return offsets
 
     def counts(self) -> dict[str, int]:
         return dict(self.query("SELECT kind, count(*) FROM entries GROUP BY kind"))
