@@ -10,6 +10,7 @@ import calendar
 import re
 from typing import Any
 
+from .schema import KIND_BY_PLURAL
 from .search import Entry
 
 Items = dict[str, list[dict[str, Any]]]
@@ -43,8 +44,6 @@ order browsing shows); within a kind, the items are in their order in the file."
 def entry_offsets(items: Items) -> dict[str, int]:
     """The entry number of each kind's first item, by kind name: an item's entry is
     then found from its place in its kind (see `store.Directory.summary`)."""
-    from .schema import KIND_BY_PLURAL
-
     offsets, number = {}, 0
     for plural in ENTRY_ORDER:
         offsets[KIND_BY_PLURAL[plural].name] = number

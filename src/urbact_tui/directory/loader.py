@@ -129,10 +129,10 @@ def _in_background(work: Callable[..., Any], *args: Any) -> threading.Thread:
     """Run `work` in a thread while the file is parsed.
 
     yaml-rs lets other threads run for much of a parse, so importing sqlite-utils
-    (and the numpy it imports, ~0.2 s), ctypes for the index helper (see
-    `forked`), or hashing the file costs the load nothing
-    there, instead of being done before or after the parse, on the path the load
-    waits for.  A failure is left for the same work, done again later, to report.
+    (and the numpy it imports, ~0.2 s) and ctypes (for the index helper, see
+    `forked`), or hashing the file, costs the load nothing there, instead of being
+    done before or after the parse, on the path the load waits for.  A failure is
+    left for the same work, done again later, to report.
     """
     def run() -> None:
         with contextlib.suppress(Exception):
@@ -461,26 +461,24 @@ def _create_tables(db: Any, kind: schema.Kind
 
 
 def _create_list_tables(db: Any, kind: schema.Kind) -> list[_Index]:
-    """Link tables for lists of references, child tables for lists of records.
+    """Link tables for lists of references, child tables for lists of records (as
+    `records.plan` names them).
 
     Returns the indexes to create once the rows are in."""
     indexes = []
-    for field in kind.fields:
-        ftype = field.type
-        if not isinstance(ftype, schema.ListOf):
-            continue
-        table = f"{kind.plural}_{field.name}"
-        if isinstance(ftype.item, schema.Ref):
-            target = schema.KIND_BY_NAME[ftype.item.kind].plural
+    for stored in records.plan(kind):
+        table = stored.table
+        if stored.how == records.REF_LIST:
+            target = schema.KIND_BY_NAME[stored.field.target_kind].plural
             db[table].create(
                 {"item_id": str, "target_id": str, "position": int},
                 not_null={"item_id", "target_id", "position"},
                 foreign_keys=[("item_id", kind.plural, "id"), ("target_id", target, "id")])
             indexes.append(_Index(table, ("target_id",)))
-        elif isinstance(ftype.item, schema.Record):
-            child = {"item_id": str, "position": int}
-            child.update({sub.name: str for sub in ftype.item.fields})
-            db[table].create(child, not_null={"item_id", "position"},
+        elif stored.how == records.RECORD_LIST:
+            db[table].create({"item_id": str, "position": int,
+                              **dict.fromkeys(stored.table_columns, str)},
+                             not_null={"item_id", "position"},
                              foreign_keys=[("item_id", kind.plural, "id")])
         else:
             continue

@@ -175,8 +175,8 @@ def _all_fine(kind: schema.Kind, items: list) -> set[str] | None:
     checked on its own, and every problem found).
 
     Each step is one C loop over all the items (types, ids, duplicates, the ids'
-    format as one regex over them all, the fields): a Python loop per item was a
-    third of checking 100k contacts."""
+    format, the fields): a Python loop per item was a third of checking 100k
+    contacts."""
     if set(map(type, items)) - {dict}:
         return None
     ids = list(map(dict.get, items, itertools.repeat("id")))
@@ -205,10 +205,10 @@ def _well_formed(joined: str, count: int) -> bool:
 # A checker per field list answers only "is this surely fine?".  True means the
 # detailed checks below would find nothing; False (or any doubt) sends the item
 # to them, so every message, and the order of the problems, comes from one place.
-# Each checker is compiled into one function: a test per field, the fields of
-# records and the elements of lists checked inline, with no call per value (a
-# call per record, list and value was most of the time of checking 100k contacts:
-# 0.7 s, against 0.2 s for merely walking them).
+# Each checker is compiled into one function, a test per field, with the fields
+# of records and the elements of lists checked inline: a generic loop over the
+# item's fields, a call per value, was most of the time of checking 100k
+# contacts (and a compiled function per record or list, 4% more instructions).
 
 _FAST: dict[int, tuple] = {}
 
