@@ -14,9 +14,10 @@ Both sides use the plan here, so what is written is what is read.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from . import schema
 
