@@ -85,12 +85,15 @@ def _column_type(ftype: schema.FieldType) -> type:
 Query = Callable[[str, tuple], list[tuple]]
 
 
-def read_item(query: Query, kind: schema.Kind, item_id: str) -> dict[str, Any] | None:
+def read_item(query: Query, kind: schema.Kind, item_id: str,
+              notes: list[str] | None = None) -> dict[str, Any] | None:
     """The item with this id as the directory file gives it (its fields in schema
-    order, empty ones left out), or None.  `query` runs SQL (and reports damage)."""
+    order, empty ones left out), or None.  `query` runs SQL (and reports damage).
+    `notes`: its data-quality notes from the file, when the caller has read them
+    from `warnings` already (they are read here otherwise)."""
     stored_fields = plan(kind)
     columns = [column for stored in stored_fields for column, _ in stored.columns]
-    rows = query(f"SELECT {', '.join(f'[{c}]' for c in columns) or 'id'} FROM [{kind.plural}] "
+    rows = query(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{kind.plural}] "
                  "WHERE id = ?", (item_id,))
     if not rows:
         return None
@@ -110,9 +113,10 @@ def read_item(query: Query, kind: schema.Kind, item_id: str) -> dict[str, Any] |
             value = _list(query, stored, item_id)
         if value is not None:
             item[name] = value
-    notes = [message for (message,) in query(
-        "SELECT message FROM warnings WHERE kind = ? AND item_id = ? AND origin = 'source' "
-        "ORDER BY rowid", (kind.name, item_id))]
+    if notes is None:
+        notes = [message for (message,) in query(
+            "SELECT message FROM warnings WHERE kind = ? AND item_id = ? AND origin = 'source' "
+            "ORDER BY rowid", (kind.name, item_id))]
     if notes:
         item["warnings"] = notes
     return item

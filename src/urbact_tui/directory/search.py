@@ -161,7 +161,8 @@ def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
     Each distinct raw token is folded and looked up once.  One C loop over the
     tokens finds, for each, the position of its first occurrence (`setdefault`
     with the position: a dict pass fewer than numbering the distinct tokens
-    first, 20-40% of this function); numpy turns those into numbers, and the
+    first, about a fifth of this function's time at 100k contacts); numpy turns
+    those into numbers, and the
     rare token that folds to several words or none is expanded with numpy too.
     """
     tokens = _raw_tokens(texts)

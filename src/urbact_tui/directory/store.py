@@ -195,15 +195,16 @@ class Directory:
         kind = schema.KIND_BY_NAME.get(kind_name)
         if kind is None:
             return None
-        record = self._item(kind, item_id)
-        if record is None:
-            return None
         warnings = [
             {"field": field, "message": message, "origin": origin}
             for field, message, origin in self.query(
                 "SELECT field, message, origin FROM warnings WHERE kind = ? AND item_id = ? "
                 "ORDER BY rowid", (kind.name, item_id))
         ]
+        record = self._item(kind, item_id, [w["message"] for w in warnings
+                                            if w["origin"] == "source"])
+        if record is None:
+            return None
         if kind is schema.CONTACT:
             place = self._places([record.get("city")]).get(record.get("city"), NOWHERE)
             stored_phones, record["phones"] = record.get("phones") or [], []
@@ -244,10 +245,11 @@ class Directory:
             found[item_id]["phones"].append(phone)
         return found
 
-    def _item(self, kind: schema.Kind, item_id: str) -> dict[str, Any] | None:
+    def _item(self, kind: schema.Kind, item_id: str,
+              notes: list[str] | None = None) -> dict[str, Any] | None:
         """The stored item (see `records`); damage shows as a DirectoryError, not a crash."""
         try:
-            return read_item(self.query, kind, item_id)
+            return read_item(self.query, kind, item_id, notes)
         except DamagedValue as exc:
             raise damaged(self.path, exc) from None
 

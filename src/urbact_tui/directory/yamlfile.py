@@ -49,7 +49,6 @@ _MAYBE_TAG = re.compile(rb"!(?<=[\s\[\{,:?-]!)")
 _RS_LOCATION = re.compile(r"line (\d+), column (\d+)")
 
 
-
 def _loader() -> type:
     return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
