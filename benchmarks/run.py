@@ -16,6 +16,7 @@ prints numbers, not a test: it fails nothing.  `--json FILE` also saves them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -80,8 +81,8 @@ def queries_for(db: Path, count: int = 10) -> list[str]:
     """Fixed queries plus names picked (deterministically) from the generated data, some with typos."""
     import sqlite3
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    names = [row[0] for row in conn.execute(
-        "SELECT title FROM entries WHERE kind = 'contact' ORDER BY number LIMIT 5000")]
+    names = [row[0] for row in conn.execute(  # (a contact's title is its name)
+        "SELECT name FROM contacts ORDER BY rowid LIMIT 5000")]
     conn.close()
     rng = random.Random(5)
     picked = []
@@ -391,10 +392,9 @@ def main(argv: list[str] | None = None) -> int:
             r["load_ms"], r["reload_ms"] = pct(firsts, 50) * 1000, pct(agains, 50) * 1000
             r["load_runs_ms"] = [round(t * 1000) for t in firsts]
             r["reload_runs_ms"] = [round(t * 1000) for t in agains]
-        import sqlite3
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        r["records"] = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-        conn.close()
+        from urbact_tui.directory.store import Directory
+        with contextlib.closing(Directory(db)) as directory:
+            r["records"] = sum(directory.counts().values())
         queries = queries_for(db)
         r["queries"] = queries
         print(f"[{size}] in-process search …", file=sys.stderr)

@@ -423,9 +423,28 @@ def test_damaged_entry_offsets_are_reported_not_crashed_on(db, offsets):
         conn.execute("UPDATE meta SET value = ? WHERE key = 'entry_offsets'", (offsets,))
         conn.commit()
     with contextlib.closing(Directory(db)) as directory:
-        assert directory.search("loule")  # searching needs no offsets
+        with pytest.raises(DirectoryError, match="damaged"):
+            directory.search("loule")  # (a result's kind is told by the offsets)
         with pytest.raises(DirectoryError, match="damaged"):
             directory.get("city", "loule")
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE entry_rows SET value = substr(value, 1, 20) WHERE name = 'starts'",
+    "UPDATE entry_rows SET value = x'ff' WHERE name = 'text'",
+    "UPDATE entry_rows SET value = NULL WHERE name = 'text'",
+    "DELETE FROM entry_rows WHERE name = 'starts'",
+    "DROP TABLE entry_rows",
+])
+def test_damaged_entry_rows_are_reported_not_crashed_on(db, damage):
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute(damage)
+        conn.commit()
+    with contextlib.closing(Directory(db)) as directory:
+        for read in (lambda: directory.search("loule"), lambda: directory.search(""),
+                     lambda: directory.get("city", "loule")):
+            with pytest.raises(DirectoryError, match="damaged|not an urbact-tui database"):
+                read()
 
 
 def test_a_build_that_runs_out_of_memory_is_reported(db, fresh, monkeypatch):

@@ -377,15 +377,35 @@ def test_the_fast_check_passes_valid_items(document):
         assert all(fields_ok(item) for item in items)
 
 
-@SETTINGS
-@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=8), max_size=6))
-def test_entry_columns_cross_the_helpers_pipe_unchanged(texts):
-    """The helper joins a column of texts into one string when it can (a NUL inside a
-    text, possible in YAML as "\\0", keeps the list as it is)."""
-    from urbact_tui.directory.loader import _packed, _unpacked
+TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 
-    assert _unpacked(_packed(texts)) == texts
-    assert _unpacked(_packed([*texts, "a\x00b"])) == [*texts, "a\x00b"]
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(schema.KINDS), IDS, TEXTS, TEXTS), max_size=8),
+       st.integers(0, 10))
+def test_entry_rows_read_back_as_written(rows, limit):
+    """The entries' rows, stored as blobs (`listing`), read back the same, by number
+    and from the start, whatever their texts hold (a NUL too, possible in YAML as
+    "\\0"); each row's kind comes from the kind's first entry number."""
+    import contextlib
+    import sqlite3
+
+    from urbact_tui.directory import listing
+    from urbact_tui.directory.entries import ENTRY_ORDER
+    from urbact_tui.directory.search import Entry
+
+    order = [schema.KIND_BY_PLURAL[plural].name for plural in ENTRY_ORDER]
+    rows.sort(key=lambda row: order.index(row[0].name))  # (entries are numbered kind by kind)
+    written = [(kind.name, item_id, title, subtitle) for kind, item_id, title, subtitle in rows]
+    offsets = {name: sum(1 for row in written if order.index(row[0]) < order.index(name))
+               for name in order}
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute(f"CREATE TABLE {listing.TABLE} (name TEXT PRIMARY KEY, value BLOB)")
+        blobs = listing.pack([Entry(*row, fields="", text="") for row in written])
+        conn.executemany(f"INSERT INTO {listing.TABLE} VALUES (?, ?)", blobs.items())
+        reading = listing.Listing(conn, offsets)
+        assert reading.rows(list(range(len(written)))[::-1]) == written[::-1]
+        assert reading.first(limit) == written[:limit]
 
 
 @SETTINGS

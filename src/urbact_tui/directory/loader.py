@@ -15,7 +15,6 @@ import fcntl
 import gc
 import glob
 import importlib
-import itertools
 import json
 import os
 import sqlite3
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from . import records, schema
+from . import listing, records, schema
 from .entries import build_entries, entry_offsets
 from .errors import DirectoryError
 from .forked import ChildFailed, Forked, can_fork
@@ -183,7 +182,7 @@ def _foreign_tables(target: Path) -> bool:
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.Error:
         return False
-    return bool(tables) and "meta" not in tables and "entries" not in tables
+    return bool(tables) and "meta" not in tables and listing.TABLE not in tables
 
 
 def _sync(path: Path) -> None:
@@ -275,8 +274,7 @@ def _create_schema(db: Any) -> tuple[list[_Index], dict[str, list[str]]]:
     db.add_foreign_keys(foreign_keys)  # after every table exists: contacts refer to contacts
     for kind in schema.KINDS:
         indexes += _create_list_tables(db, kind)
-    db["entries"].create({"number": int, "kind": str, "id": str, "title": str, "subtitle": str},
-                         pk="number")
+    db[listing.TABLE].create({"name": str, "value": bytes}, pk="name")
     db["search_index"].create({"name": str, "value": bytes}, pk="name")
     db["meta"].create({"key": str, "value": str}, pk="key")
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
@@ -286,9 +284,9 @@ def _create_schema(db: Any) -> tuple[list[_Index], dict[str, list[str]]]:
 def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
            indexing: Forked | None, source: Path, digest: str, report: Progress,
            total: int) -> None:
-    """Create the tables and write every row, the entries and the index, in one
-    transaction.  The entries and the index come from the index helper when there
-    is one (it built them while this process wrote the tables)."""
+    """Create the tables and write every row, the entries' rows and the index, in one
+    transaction.  The entries' rows and the index come from the index helper when
+    there is one (it built them while this process wrote the tables)."""
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
     _write_kind_tables(conn, items, columns, report, total)
@@ -299,8 +297,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
     for index in indexes:  # after the rows: cheaper than row by row
         index.create(conn)
     parts = _index_parts(indexing, items)
-    _insert(conn, "entries", ["number", "kind", "id", "title", "subtitle"],
-            zip(itertools.count(), *map(_unpacked, next(parts))))
+    _insert(conn, listing.TABLE, ["name", "value"], list(next(parts).items()))
     report("indexing", total, total)
     _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -336,28 +333,12 @@ CHUNK = 50_000
 
 
 def _index_job(items: dict[str, list[dict]]) -> Iterator[Any]:
-    """Yields the entries table's columns (kind, id, title, subtitle; each packed, see
-    `_packed`), then the search index blobs for `items`.  (The helper sends the
-    entries as soon as they are made: this process writes them while the helper
-    builds the index.)"""
+    """Yields the blobs of the entries' rows (see `listing`), then the search index
+    blobs for `items`.  (The helper sends the rows as soon as they are made: this
+    process writes them while the helper builds the index.)"""
     entries = build_entries(items)
-    yield [_packed([getattr(entry, name) for entry in entries])
-           for name in ("kind", "id", "title", "subtitle")]
+    yield listing.pack(entries)
     yield build_index(entries, KIND_CODES)
-
-
-_SEPARATOR = "\x00"
-
-
-def _packed(texts: list[str]) -> str | list[str]:
-    """The texts joined into one string, if no text holds the separator: one
-    string crosses the helper's pipe (pickled) far faster than 100k of them."""
-    joined = _SEPARATOR.join(texts)
-    return joined if texts and joined.count(_SEPARATOR) == len(texts) - 1 else texts
-
-
-def _unpacked(column: str | list[str]) -> list[str]:
-    return column.split(_SEPARATOR) if isinstance(column, str) else column
 
 
 # --- helper processes -------------------------------------------------------------
@@ -407,7 +388,7 @@ def _index_parts(indexing: Forked | None, items: dict[str, list[dict]]) -> Itera
             yield part
 
 
-_INDEX_PARTS = 2  # what _index_job yields: the entries, the index
+_INDEX_PARTS = 2  # what _index_job yields: the entries' rows, the index
 
 
 NULL = float("nan")

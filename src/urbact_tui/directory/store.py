@@ -14,12 +14,14 @@ import os
 import sqlite3
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema
+from .listing import Listing, Row
 from .errors import DirectoryError
 from .records import DamagedValue, json_value, read_item
 from .search import Hit, SearchIndex, query_terms
@@ -72,7 +74,7 @@ class Directory:
         self.path = Path(path)
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()  # one load; no closing in the middle of one
-        self._first_rows: tuple[int, list[tuple[str, str, str, str]]] = (0, [])  # (limit, rows)
+        self._first_rows: tuple[int, list[Row]] = (0, [])  # (limit, rows)
         if not self.path.is_file():
             raise DirectoryError(
                 "this is a folder, not a database file" if self.path.is_dir()
@@ -147,34 +149,38 @@ class Directory:
             return []
         fetched, rows = self._first_rows
         if limit > fetched:
-            rows = self.query(
-                "SELECT kind, id, title, subtitle FROM entries ORDER BY number LIMIT ?", (limit,))
+            rows = self._listed(lambda listing: listing.first(limit))
             self._first_rows = (limit, rows)
         return [Hit(kind, item_id, title, subtitle, 0.0)
                 for kind, item_id, title, subtitle in rows[:limit]]
 
-    def _entries_by_number(self, numbers: list[int]) -> list[tuple[str, str, str, str]]:
-        rows: dict[int, tuple[str, str, str, str]] = {}
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for number, *row in self.query(
-                    f"SELECT number, kind, id, title, subtitle FROM entries WHERE number IN ({marks})",
-                    chunk):
-                rows[number] = tuple(row)
-        return [rows[n] for n in numbers]
+    def _entries_by_number(self, numbers: list[int]) -> list[Row]:
+        return self._listed(lambda listing: listing.rows(numbers))
+
+    def _listed(self, read: Callable[[Listing], list[Row]]) -> list[Row]:
+        """`read(listing)`, its failures told as a damaged database."""
+        try:
+            return read(self._listing)
+        except sqlite3.Error as exc:
+            raise damaged(self.path, exc) from None
+        except ValueError as exc:  # (a UnicodeDecodeError too)
+            raise damaged(self.path, f"its list of entries is damaged: {exc}") from None
+
+    @cached_property
+    def _listing(self) -> Listing:
+        return Listing(self._conn, self._entry_offsets)
 
     # -- records
 
     def summary(self, kind: str, item_id: str) -> Summary | None:
         """An item's entry, found from its place in its kind's table: the rows of a
         kind's table and its entries are both in file order (see `entries.ENTRY_ORDER`),
-        so the entries need no index of their own by kind and id."""
+        so an entry is found by number, not looked up by kind and id."""
         plural = schema.KIND_BY_NAME[kind].plural
-        rows = self.query(f"SELECT e.kind, e.id, e.title, e.subtitle FROM [{plural}] k "
-                          "JOIN entries e ON e.number = k.rowid - 1 + ? WHERE k.id = ?",
-                          (self._entry_offsets[kind], item_id))
-        return Summary(*rows[0]) if rows else None
+        places = self.query(f"SELECT rowid FROM [{plural}] WHERE id = ?", (item_id,))
+        if not places:
+            return None
+        return Summary(*self._entries_by_number([places[0][0] - 1 + self._entry_offsets[kind]])[0])
 
     @cached_property
     def _entry_offsets(self) -> dict[str, int]:
@@ -188,7 +194,10 @@ class Directory:
         return offsets
 
     def counts(self) -> dict[str, int]:
-        return dict(self.query("SELECT kind, count(*) FROM entries GROUP BY kind"))
+        """The number of items of each kind that has any."""
+        counts = {kind.name: self.query(f"SELECT count(*) FROM [{kind.plural}]")[0][0]
+                  for kind in schema.KINDS}
+        return {kind: count for kind, count in counts.items() if count}
 
     def get(self, kind_name: str, item_id: str) -> dict[str, Any] | None:
         """The whole record with its linked records and warnings, or None."""
