@@ -273,16 +273,16 @@ def fzf_lines(yaml_path: Path) -> Path:
     if lines_path.exists() and lines_path.stat().st_mtime >= yaml_path.stat().st_mtime:
         return lines_path
     sys.path.insert(0, str(HERE.parent / "src"))
-    from urbact_tui.directory.entries import build_entries
+    from urbact_tui.directory.entries import build_entries, display_rows
     from urbact_tui.directory.validate import validate
     from urbact_tui.directory.yamlfile import parse, read_source
 
     source = read_source(yaml_path)
     items = validate(parse(source), source)
     with open(lines_path, "w", encoding="utf-8") as out:
-        for entry in build_entries(items):
+        for entry, (_, title, subtitle) in zip(build_entries(items), display_rows(items)):
             fields = " ".join([entry.fields, *entry.shared])   # (all its short fields)
-            out.write(f"{entry.title} | {entry.subtitle} | {fields}".replace("\n", " ") + "\n")
+            out.write(f"{title} | {subtitle} | {fields}".replace("\n", " ") + "\n")
     return lines_path
 
 

@@ -1,6 +1,6 @@
 """Large loads parse the file in two parts at once (two threads) and run a helper
-process (forked after parsing) that builds the entries and the search index and
-sends them to the load as they are made.  Whatever they do, the database must be
+process (forked after parsing) that builds the search index and sends it to the
+load.  Whatever they do, the database must be
 the one a load without them builds, and a bad file must fail with the same message.
 
 The helpers only start in a single-threaded process with a large directory, so
@@ -40,16 +40,6 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
             return real(*args)
         return job
     loader._index_job = dies(loader._index_job)
-if mode == "dying-midway":  # the helper sends the entries, then dies: the load does the rest
-    parent = os.getpid()
-    whole_job = loader._index_job
-    def sends_one_part(*args):
-        parts = whole_job(*args)
-        yield next(parts)
-        if os.getpid() != parent:
-            os._exit(3)
-        yield from parts
-    loader._index_job = sends_one_part
 if mode == "chunks":  # rows go in in small chunks
     loader.CHUNK = 7
 indexed_here = []
@@ -107,7 +97,7 @@ def alone(tmp_path_factory) -> dict[str, list]:
 
 @pytest.mark.parametrize(("mode", "indexed_here"), [
     ("helpers", 0), ("chunks", 0),
-    ("dying", 1), ("dying-midway", 1),  # when the helper fails, the load indexes by itself
+    ("dying", 1),  # when the helper fails, the load indexes by itself
 ])
 def test_helpers_build_the_same_database_first_and_on_reload(mode, indexed_here, alone,
                                                               tmp_path):

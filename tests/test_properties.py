@@ -392,7 +392,6 @@ def test_entry_rows_read_back_as_written(rows, limit):
 
     from urbact_tui.directory import listing
     from urbact_tui.directory.entries import ENTRY_ORDER
-    from urbact_tui.directory.search import Entry
 
     order = [schema.KIND_BY_PLURAL[plural].name for plural in ENTRY_ORDER]
     rows.sort(key=lambda row: order.index(row[0].name))  # (entries are numbered kind by kind)
@@ -401,7 +400,7 @@ def test_entry_rows_read_back_as_written(rows, limit):
                for name in order}
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:
         conn.execute(f"CREATE TABLE {listing.TABLE} (name TEXT PRIMARY KEY, value BLOB)")
-        blobs = listing.pack([Entry(*row, fields="", text="") for row in written])
+        blobs = listing.pack([row[1:] for row in written])
         conn.executemany(f"INSERT INTO {listing.TABLE} VALUES (?, ?)", blobs.items())
         reading = listing.Listing(conn, offsets)
         assert reading.rows(list(range(len(written)))[::-1]) == written[::-1]

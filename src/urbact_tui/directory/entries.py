@@ -1,7 +1,9 @@
 """How each kind of record reads in a result list and what text finds it.
 
-One place decides an item's title, its one-line subtitle and the text the
-search index holds for it, so the CLI, the app and the index agree.
+One place decides an item's title, its one-line subtitle (`display_rows`) and
+the text the search index holds for it (`build_entries`), so the CLI, the app
+and the index agree.  The two are apart because a large load makes them in
+two processes at once (see `loader`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def month_label(meeting: dict[str, Any]) -> str:
 
 
 ENTRY_ORDER = ("cities", "networks", "contacts", "meetings", "documents")
-"""The kinds in the order `build_entries` numbers their items (cities first: the
+"""The kinds in the order `display_rows` and `build_entries` number their items (cities first: the
 order browsing shows); within a kind, the items are in their order in the file."""
 
 
@@ -49,6 +51,39 @@ def entry_offsets(items: Items) -> dict[str, int]:
         offsets[KIND_BY_PLURAL[plural].name] = number
         number += len(items[plural])
     return offsets
+
+
+def display_rows(items: Items) -> list[tuple[str, str, str]]:
+    """(id, title, subtitle) of every item, in ENTRY_ORDER: what a result list shows."""
+    cities = {c["id"]: c for c in items["cities"]}
+    networks = {n["id"]: n for n in items["networks"]}
+    contacts = {c["id"]: c for c in items["contacts"]}
+    rows = [(city["id"], city["name"], _join(city.get("country"), city.get("name_en")))
+            for city in items["cities"]]
+    rows += [(network["id"], network["name"],
+              _join(network.get("type"), network.get("theme") or network.get("programme")))
+             for network in items["networks"]]
+    city_names = {city_id: city["name"] for city_id, city in cities.items()}
+    contact_names = {contact_id: contact["name"] for contact_id, contact in contacts.items()}
+    for contact in items["contacts"]:
+        get = contact.get
+        parent_name = contact_names.get(get("parent") or "")
+        rows.append((contact["id"], contact["name"],
+                     _join(get("role"), get("organisation") or parent_name,
+                           city_names.get(get("city") or ""))))
+    for meeting in items["meetings"]:
+        network = networks.get(meeting.get("network") or "")
+        city = cities.get(meeting.get("city") or "")
+        rows.append((meeting["id"], meeting["title"],
+                     _join(network["name"] if network else None, month_label(meeting),
+                           city["name"] if city else meeting.get("place"))))
+    for document in items["documents"]:
+        network = networks.get(document.get("network") or "")
+        authors = [contacts[a]["name"] for a in document.get("authors") or []]
+        rows.append((document["id"], document["title"],
+                     _join(document.get("type"), network["name"] if network else None,
+                           ", ".join(authors) or None)))
+    return rows
 
 
 def build_entries(items: Items) -> list[Entry]:
@@ -74,9 +109,8 @@ def build_entries(items: Items) -> list[Entry]:
 
     entries: list[Entry] = []
     for city in items["cities"]:
-        subtitle = _join(city.get("country"), city.get("name_en") if city.get("name_en") else None)
         entries.append(Entry(
-            "city", city["id"], city["name"], subtitle,
+            "city", city["id"], city["name"],
             _text(city.get("name_en"), city.get("aliases"), city.get("country"),
                   city.get("country_code"), city.get("region")),
             _text(city.get("notes")),
@@ -84,7 +118,6 @@ def build_entries(items: Items) -> list[Entry]:
     for network in items["networks"]:
         entries.append(Entry(
             "network", network["id"], network["name"],
-            _join(network.get("type"), network.get("theme") or network.get("programme")),
             _text(network.get("aliases"), network.get("theme"), network.get("programme"),
                   network.get("type"), [cities[c]["name"] for c in network.get("cities") or []],
                   [s.get("handle") for s in network.get("social") or []],
@@ -102,13 +135,11 @@ def build_entries(items: Items) -> list[Entry]:
     for contact in items["contacts"]:
         get = contact.get
         city_id = get("city")
-        city = cities.get(city_id or "")
         parent_id = get("parent")
         parent = contacts.get(parent_id) if parent_id else None
         parent_name = parent["name"] if parent else None
-        role, organisation = get("role"), get("organisation")
-        shared = [p for p in (role, organisation, get("type")) if isinstance(p, str)]
-        if city:
+        shared = [p for p in (get("role"), get("organisation"), get("type")) if isinstance(p, str)]
+        if city_id in cities:
             shared.append(city_text[city_id])
         parts = [parent_name] if isinstance(parent_name, str) else []
         address = (get("address") or {}).get("raw")
@@ -140,22 +171,16 @@ def build_entries(items: Items) -> list[Entry]:
             if network_id in networks:
                 shared.append(network_text[network_id])
         notes = get("notes")
-        place = city["name"] if city else None
         entries.append(Entry(
             "contact", contact["id"], contact["name"],
-            " · ".join([p for p in (role, organisation or parent_name, place) if p]),
             " ".join(parts),
             notes if isinstance(notes, str) else "",
             tuple(shared),
         ))
     for meeting in items["meetings"]:
-        network = networks.get(meeting.get("network") or "")
-        city = cities.get(meeting.get("city") or "")
         month = meeting.get("month")
         entries.append(Entry(
             "meeting", meeting["id"], meeting["title"],
-            _join(network["name"] if network else None, month_label(meeting),
-                  city["name"] if city else meeting.get("place")),
             _text(meeting.get("kind"), meeting.get("place"), city_words(meeting.get("city")),
                   network_words([meeting["network"]] if meeting.get("network") else []),
                   [calendar.month_name[month], calendar.month_abbr[month]] if month else None,
@@ -167,8 +192,6 @@ def build_entries(items: Items) -> list[Entry]:
         authors = [contacts[a]["name"] for a in document.get("authors") or []]
         entries.append(Entry(
             "document", document["id"], document["title"],
-            _join(document.get("type"), network["name"] if network else None,
-                  ", ".join(authors) or None),
             _text(document.get("type"), network["name"] if network else None, authors,
                   document.get("tags"), document.get("organisations")),
             _text(document.get("summary"), document.get("body"),

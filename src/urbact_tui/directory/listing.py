@@ -16,12 +16,10 @@ import itertools
 import sqlite3
 import struct
 from bisect import bisect_right
-from operator import attrgetter
 from typing import Sequence
 
 from .entries import ENTRY_ORDER
 from .schema import KIND_BY_PLURAL
-from .search import Entry
 
 TABLE = "entry_rows"
 """(name, value): the blob "text", every entry's fields each followed by a NUL, and
@@ -37,12 +35,12 @@ Row = tuple[str, str, str, str]
 """(kind, id, title, subtitle)"""
 
 
-def pack(entries: Sequence[Entry]) -> dict[str, bytes]:
-    """The blobs of `entries`' rows, by name (see TABLE)."""
-    import numpy as np  # (the loader's helper has it already: it builds the index)
+def pack(rows: Sequence[tuple[str, str, str]]) -> dict[str, bytes]:
+    """The blobs of the entries' rows (id, title, subtitle: `entries.display_rows`),
+    by name (see TABLE)."""
+    import numpy as np  # (imported by the load already, with sqlite-utils)
 
-    fields = list(itertools.chain.from_iterable(map(attrgetter("id", "title", "subtitle"),
-                                                    entries)))
+    fields = list(itertools.chain.from_iterable(rows))
     text = (_SEPARATOR.join(fields) + _SEPARATOR).encode("utf-8") if fields else b""
     ends = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 0) + 1
     if len(ends) != len(fields):  # a field holds a NUL itself: measure each field instead

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import listing, records, schema
-from .entries import build_entries, entry_offsets
+from .entries import build_entries, display_rows, entry_offsets
 from .errors import DirectoryError
 from .forked import ChildFailed, Forked, can_fork
 from .search import build_index
@@ -285,8 +285,8 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
            indexing: Forked | None, source: Path, digest: str, report: Progress,
            total: int) -> None:
     """Create the tables and write every row, the entries' rows and the index, in one
-    transaction.  The entries' rows and the index come from the index helper when
-    there is one (it built them while this process wrote the tables)."""
+    transaction.  The index comes from the index helper when there is one (it built
+    it while this process wrote the rest)."""
     conn.execute("BEGIN")
     indexes, columns = _create_schema(db)
     _write_kind_tables(conn, items, columns, report, total)
@@ -296,10 +296,9 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         for message in item.get("warnings") or ()])
     for index in indexes:  # after the rows: cheaper than row by row
         index.create(conn)
-    parts = _index_parts(indexing, items)
-    _insert(conn, listing.TABLE, ["name", "value"], list(next(parts).items()))
+    _insert(conn, listing.TABLE, ["name", "value"], list(listing.pack(display_rows(items)).items()))
     report("indexing", total, total)
-    _insert(conn, "search_index", ["name", "value"], list(next(parts).items()))
+    _insert(conn, "search_index", ["name", "value"], list(_index(indexing, items).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
         "source_path": str(source),
@@ -332,13 +331,9 @@ CHUNK = 50_000
 """Rows are built and inserted this many items at a time (each table's in item order)."""
 
 
-def _index_job(items: dict[str, list[dict]]) -> Iterator[Any]:
-    """Yields the blobs of the entries' rows (see `listing`), then the search index
-    blobs for `items`.  (The helper sends the rows as soon as they are made: this
-    process writes them while the helper builds the index.)"""
-    entries = build_entries(items)
-    yield listing.pack(entries)
-    yield build_index(entries, KIND_CODES)
+def _index_job(items: dict[str, list[dict]]) -> Iterator[dict[str, bytes]]:
+    """Yields the search index blobs for `items` (a generator: what `Forked` runs)."""
+    yield build_index(build_entries(items), KIND_CODES)
 
 
 # --- helper processes -------------------------------------------------------------
@@ -373,22 +368,13 @@ def _start_indexing(data: Any) -> Forked | None:
         return None
 
 
-def _index_parts(indexing: Forked | None, items: dict[str, list[dict]]) -> Iterator[Any]:
-    """What `_index_job` yields: from the index helper, or computed here if there is
-    no helper or it died (e.g. out of memory) before sending all of it."""
-    received = 0
+def _index(indexing: Forked | None, items: dict[str, list[dict]]) -> dict[str, bytes]:
+    """The search index blobs: from the index helper, or built here if there is no
+    helper or it died (e.g. out of memory) before sending them."""
     if indexing is not None:
         with contextlib.suppress(ChildFailed):
-            while received < _INDEX_PARTS:
-                part = indexing.receive()
-                received += 1
-                yield part
-    for number, part in enumerate(_index_job(items)):
-        if number >= received:
-            yield part
-
-
-_INDEX_PARTS = 2  # what _index_job yields: the entries' rows, the index
+            return indexing.receive()
+    return next(_index_job(items))
 
 
 NULL = float("nan")

@@ -72,7 +72,6 @@ class Entry:
     kind: str
     id: str
     title: str
-    subtitle: str
     fields: str   # short fields, joined
     text: str     # long text
     shared: tuple[str, ...] = ()  # more short fields, texts many records share (a city, a role)
