@@ -57,14 +57,13 @@ def display_rows(items: Items) -> list[tuple[str, str, str]]:
     """(id, title, subtitle) of every item, in ENTRY_ORDER: what a result list shows."""
     cities = {c["id"]: c for c in items["cities"]}
     networks = {n["id"]: n for n in items["networks"]}
-    contacts = {c["id"]: c for c in items["contacts"]}
     rows = [(city["id"], city["name"], _join(city.get("country"), city.get("name_en")))
             for city in items["cities"]]
     rows += [(network["id"], network["name"],
               _join(network.get("type"), network.get("theme") or network.get("programme")))
              for network in items["networks"]]
     city_names = {city_id: city["name"] for city_id, city in cities.items()}
-    contact_names = {contact_id: contact["name"] for contact_id, contact in contacts.items()}
+    contact_names = {contact["id"]: contact["name"] for contact in items["contacts"]}
     for contact in items["contacts"]:
         get = contact.get
         parent_name = contact_names.get(get("parent") or "")
@@ -79,7 +78,7 @@ def display_rows(items: Items) -> list[tuple[str, str, str]]:
                            city["name"] if city else meeting.get("place"))))
     for document in items["documents"]:
         network = networks.get(document.get("network") or "")
-        authors = [contacts[a]["name"] for a in document.get("authors") or []]
+        authors = [contact_names[a] for a in document.get("authors") or []]
         rows.append((document["id"], document["title"],
                      _join(document.get("type"), network["name"] if network else None,
                            ", ".join(authors) or None)))
