@@ -377,6 +377,18 @@ def test_the_fast_check_passes_valid_items(document):
         assert all(fields_ok(item) for item in items)
 
 
+@SETTINGS
+@given(st.text(st.sampled_from("+0123456789 ()-./x#٣²") | st.characters(), max_size=20))
+def test_a_phone_number_s_digits_are_its_decimal_digits(raw):
+    """The search index holds a phone's digits as one word (ASCII ones through a fast
+    path): every decimal digit the regex \\d knows, in order, and nothing else."""
+    import re
+
+    from urbact_tui.directory.entries import _digits
+
+    assert _digits(raw) == re.sub(r"\D", "", raw)
+
+
 TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 
 

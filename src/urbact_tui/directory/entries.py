@@ -17,13 +17,16 @@ from .search import Entry
 
 Items = dict[str, list[dict[str, Any]]]
 _NOT_DIGIT = re.compile(r"\D")
-_ASCII_NOT_DIGIT = dict.fromkeys(c for c in range(128) if not chr(c).isdigit())
+_ASCII_NOT_DIGIT = bytes(c for c in range(128) if not chr(c).isdigit())
 
 
 def _digits(raw: str) -> str:
     """The digits of a phone number as one word ("+351 289 400 600" -> "351289400600"):
-    a translate for ASCII (every printed number, in practice), the regex otherwise."""
-    return raw.translate(_ASCII_NOT_DIGIT) if raw.isascii() else _NOT_DIGIT.sub("", raw)
+    bytes.translate deleting the rest for ASCII (every printed number, in practice:
+    half the time of str.translate with a mapping), the regex otherwise."""
+    if raw.isascii():
+        return raw.encode("ascii").translate(None, _ASCII_NOT_DIGIT).decode("ascii")
+    return _NOT_DIGIT.sub("", raw)
 
 
 def month_label(meeting: dict[str, Any]) -> str:
