@@ -430,10 +430,11 @@ def test_damaged_entry_offsets_are_reported_not_crashed_on(db, offsets):
 
 
 @pytest.mark.parametrize("damage", [
-    "UPDATE entry_rows SET value = substr(value, 1, 20) WHERE name = 'starts'",
-    "UPDATE entry_rows SET value = x'ff' WHERE name = 'text'",
-    "UPDATE entry_rows SET value = NULL WHERE name = 'text'",
-    "DELETE FROM entry_rows WHERE name = 'starts'",
+    "UPDATE entry_rows SET starts = substr(starts, 1, 20)",
+    "UPDATE entry_rows SET text = x'ff' || substr(text, 2)",
+    "UPDATE entry_rows SET text = 'text, not bytes'",
+    "UPDATE entry_rows SET starts = zeroblob(length(starts))",
+    "DELETE FROM entry_rows",
     "DROP TABLE entry_rows",
 ])
 def test_damaged_entry_rows_are_reported_not_crashed_on(db, damage):

@@ -394,13 +394,14 @@ TEXTS = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 
 @SETTINGS
 @given(st.lists(st.tuples(st.sampled_from(schema.KINDS), IDS, TEXTS, TEXTS), max_size=8),
-       st.integers(0, 10))
-def test_entry_rows_read_back_as_written(rows, limit):
-    """The entries' rows, stored as blobs (`listing`), read back the same, by number
+       st.integers(0, 10), st.sampled_from([1, 3, 64]))
+def test_entry_rows_read_back_as_written(rows, limit, block):
+    """The entries' rows, stored in blocks (`listing`), read back the same, by number
     and from the start, whatever their texts hold (a NUL too, possible in YAML as
     "\\0"); each row's kind comes from the kind's first entry number."""
     import contextlib
     import sqlite3
+    from unittest import mock
 
     from urbact_tui.directory import listing
     from urbact_tui.directory.entries import ENTRY_ORDER
@@ -410,11 +411,12 @@ def test_entry_rows_read_back_as_written(rows, limit):
     written = [(kind.name, item_id, title, subtitle) for kind, item_id, title, subtitle in rows]
     offsets = {name: sum(1 for row in written if order.index(row[0]) < order.index(name))
                for name in order}
-    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
-        conn.execute(f"CREATE TABLE {listing.TABLE} (name TEXT PRIMARY KEY, value BLOB)")
-        blobs = listing.pack([row[1:] for row in written])
-        conn.executemany(f"INSERT INTO {listing.TABLE} VALUES (?, ?)", blobs.items())
-        reading = listing.Listing(conn, offsets)
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn, \
+            mock.patch.object(listing, "BLOCK", block):  # (small blocks: several of them)
+        listing.create_table(conn)
+        conn.executemany(f"INSERT INTO {listing.TABLE} VALUES (?, ?, ?)",
+                         listing.blocks([row[1:] for row in written]))
+        reading = listing.Listing(conn, offsets, len(written))
         assert reading.rows(list(range(len(written)))[::-1]) == written[::-1]
         assert reading.first(limit) == written[:limit]
 

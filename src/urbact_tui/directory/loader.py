@@ -274,7 +274,7 @@ def _create_schema(db: Any) -> tuple[list[_Index], dict[str, list[str]]]:
     db.add_foreign_keys(foreign_keys)  # after every table exists: contacts refer to contacts
     for kind in schema.KINDS:
         indexes += _create_list_tables(db, kind)
-    db[listing.TABLE].create({"name": str, "value": bytes}, pk="name")
+    listing.create_table(db.conn)
     db["search_index"].create({"name": str, "value": bytes}, pk="name")
     db["meta"].create({"key": str, "value": str}, pk="key")
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
@@ -296,7 +296,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         for message in item.get("warnings") or ()])
     for index in indexes:  # after the rows: cheaper than row by row
         index.create(conn)
-    _insert(conn, listing.TABLE, ["name", "value"], list(listing.pack(display_rows(items)).items()))
+    _insert(conn, listing.TABLE, ["block", "text", "starts"], listing.blocks(display_rows(items)))
     report("indexing", total, total)
     _insert(conn, "search_index", ["name", "value"], list(_index(indexing, items).items()))
     _insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
@@ -308,6 +308,7 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "kind_codes": json.dumps(KIND_CODES),
         "entry_offsets": json.dumps(entry_offsets(items)),
+        "entry_count": total,
     }.items()])
     conn.execute("COMMIT")
 

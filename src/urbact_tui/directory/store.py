@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_SECONDS = 2.0
 """How long a read waits for another program's write lock before reporting it."""
-REQUIRED_META = ("schema_version", "source_path", "kind_codes", "entry_offsets")
+REQUIRED_META = ("schema_version", "source_path", "kind_codes", "entry_offsets", "entry_count")
 
 MEETING_ORDER = 'coalesce(m.year, 0), coalesce(m.project_year, 0), m."order", coalesce(m.month, 0)'
 
@@ -168,7 +168,11 @@ class Directory:
 
     @cached_property
     def _listing(self) -> Listing:
-        return Listing(self._conn, self._entry_offsets)
+        try:
+            count = int(self.meta["entry_count"])
+        except ValueError as exc:
+            raise damaged(self.path, f"its description table is damaged: {exc!r}") from None
+        return Listing(self._conn, self._entry_offsets, count)
 
     # -- records
 
