@@ -134,21 +134,32 @@ def run_with_rss(args: list[str], stdin: str) -> tuple[float, int]:
 # --- measurements ----------------------------------------------------------------
 
 
-def measure_load(yaml_path: Path, db: Path, repeats: int) -> tuple[list[float], list[float]]:
+def measure_load(yaml_path: Path, db: Path, repeats: int
+                 ) -> tuple[list[float], list[float], list[float]]:
     """Seconds for first loads (no database yet) and for reloads over the database,
-    `repeats` of each, alternating (a single load varies by ±20% on a shared VM)."""
-    firsts, agains = [], []
+    `repeats` of each, alternating (a single load varies by ±20% on a shared VM);
+    and the CPU seconds (user + system, the load and its helper) of each first load:
+    the work done, which varies less than the wall time with the machine's speed."""
+    import resource
+
+    def cpu() -> float:
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return used.ru_utime + used.ru_stime
+
+    firsts, agains, cpus = [], [], []
     for _ in range(repeats):
         for leftover in (db, db.with_name(f".{db.name}.lock")):
             if leftover.exists():
                 leftover.unlink()
+        before = cpu()
         first, _, _ = timed_run([CLI, "load", str(yaml_path), "--db", str(db)])
+        cpus.append(cpu() - before)
         if not db.exists():
             raise SystemExit(f"load of {yaml_path} failed")
         again, _, _ = timed_run([CLI, "load", str(yaml_path), "--db", str(db)])
         firsts.append(first)
         agains.append(again)
-    return firsts, agains
+    return firsts, agains, cpus
 
 
 def measure_in_process(db: Path, queries: list[str]) -> dict:
@@ -362,7 +373,8 @@ def report(size: str, r: dict) -> None:
     if "error" in r.get("app", {}):
         print(f"  app: {r['app']['error']}")
     if "load_runs_ms" in r:
-        print(f"  loads (ms): first {r['load_runs_ms']}, again {r['reload_runs_ms']}")
+        print(f"  loads (ms): first {r['load_runs_ms']}, again {r['reload_runs_ms']}; "
+              f"CPU of each first load (s, user + system): {r['load_cpu_s']}")
     print(f"  heavy imports of search/show/card: {r['imports']['heavy_imports_on_search_path']}")
     print("  top hits: " + "; ".join(f"{q!r} -> {t[0] if t else None}" for q, t in r["in_process"]["top"].items()))
 
@@ -388,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         r: dict = {}
         if "load" not in skip or not db.exists():
             print(f"[{size}] load …", file=sys.stderr)
-            firsts, agains = measure_load(yaml_path, db, LOAD_REPEATS.get(size, 1))
+            firsts, agains, cpus = measure_load(yaml_path, db, LOAD_REPEATS.get(size, 1))
+            r["load_cpu_s"] = [round(seconds, 2) for seconds in cpus]
             r["load_ms"], r["reload_ms"] = pct(firsts, 50) * 1000, pct(agains, 50) * 1000
             r["load_runs_ms"] = [round(t * 1000) for t in firsts]
             r["reload_runs_ms"] = [round(t * 1000) for t in agains]
