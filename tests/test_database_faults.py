@@ -417,7 +417,10 @@ def test_a_damaged_record_is_reported_not_crashed_on(db):
         assert directory.get("city", "bilbao")["title"] == "Bilbao"
 
 
-@pytest.mark.parametrize("offsets", ["{}", "[1]", "not json", '{"city": "0"}'])
+@pytest.mark.parametrize("offsets", [
+    "{}", "[1]", "not json", '{"city": "0"}',
+    '{"city": 5, "network": 0, "contact": 0, "meeting": 0, "document": 0}',  # out of order
+])
 def test_damaged_entry_offsets_are_reported_not_crashed_on(db, offsets):
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'entry_offsets'", (offsets,))

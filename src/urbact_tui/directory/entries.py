@@ -42,8 +42,9 @@ def month_label(meeting: dict[str, Any]) -> str:
 
 
 ENTRY_ORDER = ("cities", "networks", "contacts", "meetings", "documents")
-"""The kinds in the order `display_rows` and `build_entries` number their items (cities first: the
-order browsing shows); within a kind, the items are in their order in the file."""
+"""The kinds in the order `display_rows` and `build_entries` number their items
+(cities first: the order browsing shows); within a kind, the items are in their
+order in the file."""
 
 
 def entry_offsets(items: Items) -> dict[str, int]:
@@ -58,15 +59,14 @@ def entry_offsets(items: Items) -> dict[str, int]:
 
 def display_rows(items: Items) -> list[tuple[str, str, str]]:
     """(id, title, subtitle) of every item, in ENTRY_ORDER: what a result list shows."""
-    cities = {c["id"]: c for c in items["cities"]}
     networks = {n["id"]: n for n in items["networks"]}
+    city_names = {city["id"]: city["name"] for city in items["cities"]}
+    contact_names = {contact["id"]: contact["name"] for contact in items["contacts"]}
     rows = [(city["id"], city["name"], _join(city.get("country"), city.get("name_en")))
             for city in items["cities"]]
     rows += [(network["id"], network["name"],
               _join(network.get("type"), network.get("theme") or network.get("programme")))
              for network in items["networks"]]
-    city_names = {city_id: city["name"] for city_id, city in cities.items()}
-    contact_names = {contact["id"]: contact["name"] for contact in items["contacts"]}
     for contact in items["contacts"]:
         get = contact.get
         parent_name = contact_names.get(get("parent") or "")
@@ -75,10 +75,9 @@ def display_rows(items: Items) -> list[tuple[str, str, str]]:
                            city_names.get(get("city") or ""))))
     for meeting in items["meetings"]:
         network = networks.get(meeting.get("network") or "")
-        city = cities.get(meeting.get("city") or "")
         rows.append((meeting["id"], meeting["title"],
                      _join(network["name"] if network else None, month_label(meeting),
-                           city["name"] if city else meeting.get("place"))))
+                           city_names.get(meeting.get("city") or "") or meeting.get("place"))))
     for document in items["documents"]:
         network = networks.get(document.get("network") or "")
         authors = [contact_names[a] for a in document.get("authors") or []]

@@ -18,7 +18,7 @@ import itertools
 import sqlite3
 import struct
 from bisect import bisect_right
-from typing import Sequence
+from collections.abc import Sequence
 
 from .entries import ENTRY_ORDER
 from .schema import KIND_BY_PLURAL
@@ -79,6 +79,14 @@ class Listing:
         self._count = count
         self._kinds = [KIND_BY_PLURAL[plural].name for plural in ENTRY_ORDER]
         self._firsts = [entry_offsets[kind] for kind in self._kinds]
+        if self._firsts != sorted(self._firsts) or not 0 <= self._firsts[0] <= self._firsts[-1] <= count:
+            raise ValueError("the entry offsets are not in order")
+
+    def counts(self) -> dict[str, int]:
+        """The number of entries of each kind that has any."""
+        ends = [*self._firsts[1:], self._count]
+        return {kind: end - first for kind, first, end in zip(self._kinds, self._firsts, ends)
+                if end > first}
 
     def rows(self, numbers: Sequence[int]) -> list[Row]:
         """The rows of the entries `numbers`, in that order."""

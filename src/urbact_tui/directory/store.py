@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import schema
-from .listing import Listing, Row
 from .errors import DirectoryError
+from .listing import Listing, Row
 from .records import DamagedValue, json_value, read_item
 from .search import Hit, SearchIndex, query_terms
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 2.0
 """How long a read waits for another program's write lock before reporting it."""
 REQUIRED_META = ("schema_version", "source_path", "kind_codes", "entry_offsets", "entry_count")
+
+_T = TypeVar("_T")
 
 MEETING_ORDER = 'coalesce(m.year, 0), coalesce(m.project_year, 0), m."order", coalesce(m.month, 0)'
 
@@ -157,7 +159,7 @@ class Directory:
     def _entries_by_number(self, numbers: list[int]) -> list[Row]:
         return self._listed(lambda listing: listing.rows(numbers))
 
-    def _listed(self, read: Callable[[Listing], list[Row]]) -> list[Row]:
+    def _listed(self, read: Callable[[Listing], _T]) -> _T:
         """`read(listing)`, its failures told as a damaged database."""
         try:
             return read(self._listing)
@@ -199,9 +201,7 @@ class Directory:
 
     def counts(self) -> dict[str, int]:
         """The number of items of each kind that has any."""
-        counts = {kind.name: self.query(f"SELECT count(*) FROM [{kind.plural}]")[0][0]
-                  for kind in schema.KINDS}
-        return {kind: count for kind, count in counts.items() if count}
+        return self._listed(lambda listing: listing.counts())
 
     def get(self, kind_name: str, item_id: str) -> dict[str, Any] | None:
         """The whole record with its linked records and warnings, or None."""
