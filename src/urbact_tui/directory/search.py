@@ -161,8 +161,8 @@ def _word_ids(texts: list[str], vocab: dict[bytes, int]) -> np.ndarray:
     tokens finds, for each, the position of its first occurrence (`setdefault`
     with the position: a dict pass fewer than numbering the distinct tokens
     first, about a fifth of this function's time at 100k contacts); numpy turns
-    those into numbers, and the
-    rare token that folds to several words or none is expanded with numpy too.
+    those into numbers, and the rare token that folds to several words or none is
+    expanded with numpy too.
     """
     tokens = _raw_tokens(texts)
     local: dict[bytes, int] = {}  # distinct token → the position where it first occurs
