@@ -203,7 +203,7 @@ def build_entries(items: Items) -> list[Entry]:
 
 
 def _join(*parts: str | None) -> str:
-    return " · ".join(p for p in parts if p)
+    return " · ".join(filter(None, parts))
 
 
 def _text(*parts: Any) -> str:

@@ -283,8 +283,7 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
             texts = list(map(attrgetter(attribute), entries[first:first + TOKENISE_RECORDS]))
             ids = _word_ids(texts, vocab)
             if tier == 0:
-                words = list(vocab)
-                lines = b" ".join([words[i] for i in ids.tolist()]).decode("utf-8")
+                lines = b" ".join(map(list(vocab).__getitem__, ids.tolist())).decode("utf-8")
                 lines = lines.replace(" \x01", "\x01")
                 titles_folded += lines.replace("\x01 ", "\x01").split("\x01")
             marker = ids == 0
@@ -293,7 +292,7 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
             keys.append(_keys(ids[words], records[words], tier, shift))
         if tier == 1:
             keys.append(_shared_keys(entries, vocab, size, shift))
-    words_by_id = [w.decode("utf-8") for w in vocab]
+    words_by_id = b"\n".join(vocab).decode("utf-8").split("\n")  # (no word holds a newline)
     del vocab
     too_long = np.fromiter(map(len, words_by_id), dtype=np.int64,
                            count=len(words_by_id)) > MAX_TERM_LENGTH
@@ -340,9 +339,11 @@ def build_index(entries: Sequence[Entry], kind_codes: dict[str, int]) -> dict[st
         "tiers": tiers.tobytes(),
         "titles": "\n".join(titles_folded).encode("utf-8"),
         "title_starts": title_starts.tobytes(),
-        "kinds": np.asarray([kind_codes[e.kind] for e in entries], dtype=np.uint8).tobytes(),
-        "title_lengths": np.asarray([min(len(e.title), 65535) for e in entries],
-                                    dtype=np.uint16).tobytes(),
+        "kinds": np.fromiter(map(kind_codes.__getitem__, map(attrgetter("kind"), entries)),
+                             dtype=np.uint8, count=size).tobytes(),
+        "title_lengths": np.minimum(np.fromiter(map(len, map(attrgetter("title"), entries)),
+                                                dtype=np.int64, count=size),
+                                    65535).astype(np.uint16).tobytes(),
     }
 
 
