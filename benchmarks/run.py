@@ -31,7 +31,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import generate  # noqa: E402
+import generate
 
 VENV_BIN = Path(sys.executable).parent
 CLI = str(VENV_BIN / "urbact-tui") if (VENV_BIN / "urbact-tui").exists() else "urbact-tui"

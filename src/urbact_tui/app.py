@@ -20,8 +20,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 # Importing Textual and the app creates a few hundred thousand objects that live as
 # long as the process (modules, classes, functions).  Python's cyclic garbage collector
@@ -71,7 +72,7 @@ INDEX_LOAD_DELAY = 0.25
 background; a search typed sooner loads it at once)."""
 
 
-def _directory_commands() -> type["DirectoryCommands"]:
+def _directory_commands() -> type[DirectoryCommands]:
     from .screens.palette import DirectoryCommands
 
     return DirectoryCommands
@@ -99,7 +100,7 @@ class _EarlyOpening(threading.Thread):
     def __init__(self, db_path: Path) -> None:
         super().__init__(name="urbact-early-open", daemon=True)
         self.db_path = db_path
-        self.directory: "Directory | None" = None
+        self.directory: Directory | None = None
         self.hits: list | None = None
         self.error: Exception | None = None
         self.start()
@@ -114,14 +115,14 @@ class _EarlyOpening(threading.Thread):
         except Exception as exc:  # reported by the worker, as if it had opened it
             self.error = exc
 
-    def ready(self, timeout: float) -> "Directory | None":
+    def ready(self, timeout: float) -> Directory | None:
         """The open directory if it opened without error within `timeout` seconds."""
         self.join(timeout)
         if self.is_alive() or self.error is not None:
             return None
         return self.directory
 
-    def take(self) -> "Directory | None":
+    def take(self) -> Directory | None:
         """The open directory, None if it must be built; raises what opening raised."""
         self.join()
         if self.error is not None:
@@ -256,7 +257,8 @@ class UrbactApp(App[int]):
 
             directory = early.take() if early is not None else None
             if rebuild:
-                from .directory.loader import load  # the YAML and phone libraries: only to build
+                # (the YAML and phone libraries: imported only to build)
+                from .directory.loader import load
 
                 load(self.seed, self.db_path, progress)
             if directory is None:

@@ -13,8 +13,9 @@ import os
 import shutil
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .directory import schema

@@ -249,7 +249,7 @@ async def test_the_key_bar_shows_the_screens_keys_and_repaints_only_when_they_ch
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         footer = app.main_screen.query_one("KeyFooter")
-        descriptions = lambda: [key.description for key in footer.keys]  # noqa: E731
+        descriptions = lambda: [key.description for key in footer.keys]
         assert descriptions()[:2] == ["Open", "Back"] and "Copy" in descriptions()
         line = footer.render_line(0).text
         assert line.startswith(" ⏎ Open  esc Back  ^y Copy ")

@@ -6,7 +6,8 @@ line, column), what it is about (kind, item id, field) and how to fix it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _SPECIAL = {

@@ -20,7 +20,8 @@ import signal
 import struct
 import sys
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 

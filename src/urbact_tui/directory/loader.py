@@ -20,8 +20,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from . import listing, records, schema
 from .entries import build_entries, display_rows, entry_offsets
@@ -68,7 +69,8 @@ def _load(read: SourceFile, target: Path, report: Progress,
     report("parsing", 1, 3)
     source = read.path
     importing = _in_background(_import_all, "sqlite_utils", "ctypes.util")
-    hashing = _in_background(lambda: read.digest)  # (hashlib lets the parse run meanwhile)
+    # (hashlib lets the parse run meanwhile; `read` is bound now: it is deleted below)
+    hashing = _in_background(lambda read=read: read.digest)
     try:
         data = parse(read)
     finally:  # before the fork, a process is forked with no other thread running; and

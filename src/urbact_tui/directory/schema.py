@@ -64,7 +64,7 @@ class Ref:
 
 @dataclass(frozen=True)
 class ListOf:
-    item: "FieldType"
+    item: FieldType
 
     def describe(self) -> str:
         return f"a list of {self.item.describe()} items"
@@ -75,12 +75,12 @@ class Record:
     """A nested mapping with fixed fields (an address, a phone)."""
 
     name: str
-    fields: tuple["Field", ...]
+    fields: tuple[Field, ...]
 
     def describe(self) -> str:
         return f"a mapping ({self.name}) with fields " + ", ".join(f.name for f in self.fields)
 
-    def field_named(self, name: str) -> "Field | None":
+    def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
 

@@ -29,10 +29,11 @@ import itertools
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..lazy import LazyModule
 from .folding import WORD, fold, fold_with_map

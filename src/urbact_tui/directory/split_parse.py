@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Patterns start with a newline (the regex engine then skips ahead to each one; a
 # ^ in MULTILINE mode is tried at every character: 1.4 s over a 38 MB file).

@@ -317,7 +317,8 @@ class Directory:
 
     def timeline(self, network: str | None = None) -> list[dict[str, Any]]:
         """Meetings in chronological order, grouped by network."""
-        from .entries import month_label  # with the calendar: not needed to open the directory
+        # (with the calendar: not needed to open the directory)
+        from .entries import month_label
 
         where, params = ("WHERE m.network = ?", (network,)) if network else ("", ())
         fields = ("id", "title", "kind", "city", "place", "year", "month", "project_year",
@@ -356,7 +357,8 @@ def _phone(row: Any, place: tuple[str | None, str | None]) -> tuple[dict[str, An
     ~0.08 ms a number (eight seconds of a 100k-contact load), and a record shows a
     few.  The check is a pure function of the number and its city's country and name.
     """
-    from .phones import normalise  # phonenumbers: ~50 ms to import, only to show a contact
+    # (phonenumbers: ~50 ms to import, only to show a contact)
+    from .phones import normalise
 
     phone = {name: value for name, value in zip(PHONE_COLUMNS, row) if value is not None}
     checked = normalise(phone["raw"], *place)
@@ -417,7 +419,7 @@ def open_current(db_path: Path) -> Directory | None:
     return directory
 
 
-def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None) -> Directory:
+def open_directory(db_path: Path, seed: Path, progress: Progress | None = None) -> Directory:
     """Open the database at `db_path`, building or refreshing it from its YAML first."""
     if not db_path.exists():
         return _rebuilt(seed, db_path, progress)
@@ -433,8 +435,9 @@ def open_directory(db_path: Path, seed: Path, progress: "Progress | None" = None
     return directory
 
 
-def _rebuilt(source: Path, db_path: Path, progress: "Progress | None") -> Directory:
-    from .loader import load  # imported only to build: the YAML library and sqlite-utils
+def _rebuilt(source: Path, db_path: Path, progress: Progress | None) -> Directory:
+    # (imported only to build: the YAML library and sqlite-utils)
+    from .loader import load
 
     load(source, db_path, progress)
     return Directory(db_path)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import schema
 from .errors import DirectoryError

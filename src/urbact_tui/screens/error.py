@@ -49,7 +49,7 @@ class ErrorScreen(Screen):
     }
     """  # app-level rules, as in app.tcss, loaded when the screen is first shown
 
-    app: "UrbactApp"
+    app: UrbactApp
 
     BINDINGS = [
         Binding("r", "rebuild", "Rebuild from bundled data", id="error-rebuild"),

@@ -60,7 +60,7 @@ class Visit:
 class MainScreen(Screen):
     """Search, results and detail."""
 
-    app: "UrbactApp"
+    app: UrbactApp
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back",

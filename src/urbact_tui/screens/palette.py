@@ -6,8 +6,9 @@ contacts" only on a city or a network; the rest are always there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -23,7 +24,7 @@ class DirectoryCommands(Provider):
     """The app's own commands."""
 
     @property
-    def urbact(self) -> "UrbactApp":
+    def urbact(self) -> UrbactApp:
         return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[Command]:

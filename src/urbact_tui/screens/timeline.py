@@ -70,7 +70,7 @@ class TimelineScreen(Screen):
     }
     """  # app-level rules, as in app.tcss, loaded when the screen is first shown
 
-    app: "UrbactApp"
+    app: UrbactApp
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="timeline-back", tooltip="Back to the search"),

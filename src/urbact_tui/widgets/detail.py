@@ -9,7 +9,8 @@ so long descriptions can be read with the keyboard.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Self
+from collections.abc import Iterable
+from typing import Any, Self
 
 from rich.table import Table
 from rich.text import Text
@@ -139,7 +140,7 @@ def record_options(record: dict[str, Any], width: int | None = None) -> list[Opt
     """The whole pane for one record from `Directory.get`; link lines cut to `width`."""
     kind = record["kind"]
     data = record["record"]
-    text = lambda content: Option(content, disabled=True)  # noqa: E731 - inert text
+    text = lambda content: Option(content, disabled=True)
     header = Content.assemble(
         (KIND_LABELS.get(kind, kind), f"bold {KIND_STYLES.get(kind, '')}"), "  ",
         (record["title"], "bold"))
