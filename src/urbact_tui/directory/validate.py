@@ -390,14 +390,15 @@ _REFERENCES = {kind.name: _reference_fields(kind) for kind in schema.KINDS}
 
 
 def _references_known(kind: schema.Kind, items: list[dict], ids: dict[str, set[str]]) -> bool:
-    """Does every id the items refer to exist?  Set operations over all items at once
-    (the items are well-formed: their fields were checked first); only a False sends
-    them through `_check_references`, which says which reference is wrong and where."""
+    """Does every id the items refer to exist?  Set operations over all items at once,
+    in C loops (the items are well-formed: their fields were checked first); only a
+    False sends them through `_check_references`, which says which reference is wrong
+    and where."""
     for name, many, target_kind in _REFERENCES[kind.name]:
-        values = [value for item in items if (value := item.get(name)) is not None]
-        if many:
-            values = [ref for value in values for ref in value if ref is not None]
-        if not ids[target_kind].issuperset(values):
+        values = map(dict.get, items, itertools.repeat(name))
+        referred = set(itertools.chain.from_iterable(filter(None, values)) if many else values)
+        referred.discard(None)
+        if not ids[target_kind].issuperset(referred):
             return False
     return True
 
@@ -427,6 +428,12 @@ def _missing_reference(kind: schema.Kind, index: int, item: dict, where: tuple, 
                        problems: list[Problem]) -> None:
     item_id = item.get("id") if isinstance(item.get("id"), str) else None
     plural = schema.KIND_BY_NAME[target_kind].plural
+    if not ref.strip():
+        problems.append(Problem(
+            (kind.plural, index, *where), f"the {target_kind} id is empty",
+            kind=kind.name, item_id=item_id, field=dotted,
+            hint=f"write the id of one of the {plural}, or remove the empty value"))
+        return
     problems.append(Problem(
         (kind.plural, index, *where), f"there is no {target_kind} with the id {ref!r}",
         kind=kind.name, item_id=item_id, field=dotted,
