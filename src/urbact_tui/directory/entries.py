@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from operator import itemgetter
 from typing import Any
 
 from .schema import KIND_BY_PLURAL
 from .search import Entry
 
 Items = dict[str, list[dict[str, Any]]]
+_RAW = itemgetter("raw")
 _NOT_DIGIT = re.compile(r"\D")
 _ASCII_NOT_DIGIT = bytes(c for c in range(128) if not chr(c).isdigit())
 
@@ -139,7 +141,7 @@ def build_entries(items: Items) -> list[Entry]:
         parent_id = get("parent")
         parent = contacts.get(parent_id) if parent_id else None
         parent_name = parent["name"] if parent else None
-        shared = [p for p in (get("role"), get("organisation"), get("type")) if isinstance(p, str)]
+        shared = list(filter(None, (get("role"), get("organisation"), get("type"))))
         if city_id in cities:
             shared.append(city_text[city_id])
         parts = [parent_name] if isinstance(parent_name, str) else []
@@ -148,7 +150,7 @@ def build_entries(items: Items) -> list[Entry]:
             parts.append(address)
         phones = get("phones")
         if phones:
-            raws = [p["raw"] for p in phones]
+            raws = list(map(_RAW, phones))
             parts.extend(raws)
             parts.extend(map(_digits, raws))
         emails = get("emails")
