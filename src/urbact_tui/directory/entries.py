@@ -69,12 +69,13 @@ def display_rows(items: Items) -> list[tuple[str, str, str]]:
     rows += [(network["id"], network["name"],
               _join(network.get("type"), network.get("theme") or network.get("programme")))
              for network in items["networks"]]
+    joined = _SEPARATOR.join  # (`_join` inline: most items are contacts)
     for contact in items["contacts"]:
         get = contact.get
-        parent_name = contact_names.get(get("parent") or "")
-        rows.append((contact["id"], contact["name"],
-                     _join(get("role"), get("organisation") or parent_name,
-                           city_names.get(get("city") or ""))))
+        parent = get("parent")
+        rows.append((contact["id"], contact["name"], joined(filter(None, (
+            get("role"), get("organisation") or (contact_names.get(parent) if parent else None),
+            city_names.get(get("city") or ""))))))
     for meeting in items["meetings"]:
         network = networks.get(meeting.get("network") or "")
         rows.append((meeting["id"], meeting["title"],
@@ -204,8 +205,11 @@ def build_entries(items: Items) -> list[Entry]:
     return entries
 
 
+_SEPARATOR = " · "
+
+
 def _join(*parts: str | None) -> str:
-    return " · ".join(filter(None, parts))
+    return _SEPARATOR.join(filter(None, parts))
 
 
 def _text(*parts: Any) -> str:
