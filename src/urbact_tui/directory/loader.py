@@ -520,7 +520,7 @@ def _row_builder(kind: schema.Kind, columns: list[str]) -> Callable[[dict], tupl
         if stored.how == records.SCALAR:
             expression[name] = f"(NULL if (value := get({name!r})) is None else value)"
         elif stored.how == records.JSON:
-            expression[name] = f"_json(get({name!r}))"
+            expression[name] = f"(NULL if (value := get({name!r})) is None else _json(value))"
         elif stored.how == records.RECORD:
             setup.append(f"record{number} = get({name!r}) or _EMPTY")
             for column, sub in stored.columns:
@@ -554,13 +554,9 @@ def _compiled(arguments: str, setup: list[str], expressions: list[str],
     """A function of `arguments` returning the tuple of `expressions` (after `setup`)."""
     lines = [f"def row_of({arguments}):", *(f"    {line}" for line in setup),
              "    return (" + "".join(f"{expression}, " for expression in expressions) + ")"]
-    namespace = {"_json": _json_or_null, "_EMPTY": {}, "NULL": NULL}
+    namespace = {"_json": _encode_json, "_EMPTY": {}, "NULL": NULL}
     exec(compile("\n".join(lines), name, "exec"), namespace)  # noqa: S102
     return namespace["row_of"]
-
-
-def _json_or_null(value: Any) -> str | float:
-    return NULL if value is None else _encode_json(value)
 
 
 # --- locking and clean-up ----------------------------------------------------------
