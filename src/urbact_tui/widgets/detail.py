@@ -140,7 +140,7 @@ def record_options(record: dict[str, Any], width: int | None = None) -> list[Opt
     """The whole pane for one record from `Directory.get`; link lines cut to `width`."""
     kind = record["kind"]
     data = record["record"]
-    text = lambda content: Option(content, disabled=True)
+    text = lambda content: Option(content, disabled=True)  # inert text
     header = Content.assemble(
         (KIND_LABELS.get(kind, kind), f"bold {KIND_STYLES.get(kind, '')}"), "  ",
         (record["title"], "bold"))
