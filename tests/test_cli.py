@@ -87,6 +87,30 @@ def test_show_unknown_id_exits_1(run_cli):
     assert "no contact with the id 'nobody'" in result.stderr
 
 
+def test_show_and_card_find_the_kind_of_an_id_when_it_is_left_out(run_cli):
+    assert run_cli("show", "loule-city").stdout == run_cli("show", "contact", "loule-city").stdout
+    card = run_cli("card", "loule-city")
+    assert card.returncode == 0
+    assert card.stdout == run_cli("card", "contact", "loule-city").stdout
+    missing = run_cli("show", "nobody")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "nothing has the id 'nobody'" in missing.stderr
+
+
+def test_an_id_of_two_kinds_must_be_told_which(run_cli, tmp_path):
+    """Ids are unique within a kind only: a city and a network may share one."""
+    source = tmp_path / "shared-id.yaml"
+    source.write_text("cities:\n  - id: porto\n    name: Porto\n"
+                      "networks:\n  - id: porto\n    name: Porto Network\n", encoding="utf-8")
+    db = tmp_path / "shared.db"
+    assert run_cli("load", str(source), db=db).returncode == 0
+    result = run_cli("show", "porto", db=db)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "the id 'porto' is used by a city and a network" in result.stderr
+    assert "`urbact-tui show city porto`" in result.stderr
+    assert "Porto Network" in run_cli("show", "network", "porto", db=db).stdout
+
+
 def test_card_vcard_parses_back(run_cli):
     result = run_cli("card", "contact", "amadora-office")
     card = vobject.readOne(result.stdout)

@@ -127,10 +127,9 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    directory = _open(args)
-    record = directory.get(args.kind, args.id)
+    record, code = _record(args, "show")
     if record is None:
-        return _not_found(args.kind, args.id)
+        return code
     if args.json:
         _print_json(record)
     else:
@@ -141,10 +140,9 @@ def _show(args: argparse.Namespace) -> int:
 def _card(args: argparse.Namespace) -> int:
     from .directory.cards import render
 
-    directory = _open(args)
-    record = directory.get(args.kind, args.id)
+    record, code = _record(args, "card")
     if record is None:
-        return _not_found(args.kind, args.id)
+        return code
     sys.stdout.write(render(record, args.format))
     return EXIT_OK
 
@@ -176,6 +174,29 @@ def _open(args: argparse.Namespace):
     from .directory.store import open_directory
 
     return open_directory(database_path(args.db), bundled_seed(), _progress_printer())
+
+
+def _record(args: argparse.Namespace, command: str) -> tuple[dict[str, Any] | None, int]:
+    """The record `args.kind` and `args.id` name, and EXIT_OK; or None and the exit
+    code, with the reason on stderr.  A kind left out is the kind of the one item
+    with the id (ids are unique within a kind only)."""
+    directory = _open(args)
+    kind = args.kind
+    if kind is None:
+        kinds = directory.kinds_of(args.id)
+        if not kinds:
+            print(f"nothing has the id {args.id!r}; find ids with `urbact-tui search`",
+                  file=sys.stderr)
+            return None, EXIT_NOT_FOUND
+        if len(kinds) > 1:
+            print(f"the id {args.id!r} is used by a {' and a '.join(kinds)}; say which, "
+                  f"e.g. `urbact-tui {command} {kinds[0]} {args.id}`", file=sys.stderr)
+            return None, EXIT_BAD_INPUT
+        kind = kinds[0]
+    record = directory.get(kind, args.id)
+    if record is None:
+        return None, _not_found(kind, args.id)
+    return record, EXIT_OK
 
 
 def _not_found(kind: str, item_id: str) -> int:
@@ -321,13 +342,15 @@ def _parser() -> argparse.ArgumentParser:
 
     show = command("show", _show, "show one record with its linked records",
                    "urbact-tui show contact loule-city")
-    show.add_argument("kind", choices=KIND_NAMES)
+    show.add_argument("kind", nargs="?", choices=KIND_NAMES,
+                      help="the record's kind (may be left out when only one kind has the id)")
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="print the record as JSON")
 
     card = command("card", _card, "print a contact card (vCard, text or JSON)",
                    "urbact-tui card contact martin-neubert > neubert.vcf")
-    card.add_argument("kind", choices=KIND_NAMES)
+    card.add_argument("kind", nargs="?", choices=KIND_NAMES,
+                      help="the record's kind (may be left out when only one kind has the id)")
     card.add_argument("id")
     card.add_argument("--format", choices=("vcard", "text", "json"), default="vcard")
 

@@ -188,6 +188,11 @@ class Directory:
             return None
         return Summary(*self._entries_by_number([places[0][0] - 1 + self._entry_offsets[kind]])[0])
 
+    def kinds_of(self, item_id: str) -> list[str]:
+        """The kinds that have an item with this id (ids are unique within a kind only)."""
+        return [kind.name for kind in schema.KINDS if self.query(
+            f"SELECT 1 FROM [{kind.plural}] WHERE id = ? LIMIT 1", (item_id,))]
+
     @cached_property
     def _entry_offsets(self) -> dict[str, int]:
         try:
