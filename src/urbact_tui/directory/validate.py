@@ -428,18 +428,16 @@ def _missing_reference(kind: schema.Kind, index: int, item: dict, where: tuple, 
                        problems: list[Problem]) -> None:
     item_id = item.get("id") if isinstance(item.get("id"), str) else None
     plural = schema.KIND_BY_NAME[target_kind].plural
-    if not ref.strip():
-        problems.append(Problem(
-            (kind.plural, index, *where), f"the {target_kind} id is empty",
-            kind=kind.name, item_id=item_id, field=dotted,
-            hint=f"write the id of one of the {plural}, or remove the empty value"))
-        return
-    problems.append(Problem(
-        (kind.plural, index, *where), f"there is no {target_kind} with the id {ref!r}",
-        kind=kind.name, item_id=item_id, field=dotted,
-        hint=lambda: (f"use the id of one of the {plural}" + _did_you_mean(ref, ids[target_kind])
-                      + f", or add a {target_kind} with this id"),
-    ))
+    if ref.strip():
+        message = f"there is no {target_kind} with the id {ref!r}"
+        hint: str | Callable[[], str] = lambda: (
+            f"use the id of one of the {plural}" + _did_you_mean(ref, ids[target_kind])
+            + f", or add a {target_kind} with this id")
+    else:
+        message = f"the {target_kind} id is empty"
+        hint = f"write the id of one of the {plural}, or remove the empty value"
+    problems.append(Problem((kind.plural, index, *where), message, kind=kind.name,
+                            item_id=item_id, field=dotted, hint=hint))
 
 
 def _did_you_mean(value: str, options) -> str:
