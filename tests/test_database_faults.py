@@ -469,8 +469,8 @@ def test_a_build_that_runs_out_of_memory_is_reported(db, fresh, monkeypatch):
 HOLD_AND_FORK = """
 import os, signal, sys, time
 from pathlib import Path
-from urbact_tui.directory.loader import _exclusive
-with _exclusive(Path(sys.argv[1])):
+from urbact_tui.directory.target import exclusive
+with exclusive(Path(sys.argv[1])):
     child = os.fork()
     if child == 0:  # like a build helper: it inherits the open lock file
         quiet = os.open(os.devnull, os.O_RDWR)
@@ -503,13 +503,13 @@ def test_two_loads_in_one_process_wait_for_each_other(db, fresh, monkeypatch):
     """The app may load from a worker thread: threads of one process are kept apart too."""
     import threading
 
-    from urbact_tui.directory import loader
+    from urbact_tui.directory import target
 
     monkeypatch.setenv("URBACT_TUI_LOCK_TIMEOUT", "0.5")
     inside, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with loader._exclusive(db):
+        with target.exclusive(db):
             inside.set()
             release.wait(10)
 

@@ -26,7 +26,7 @@ ENV = {**{k: v for k, v in os.environ.items() if k != "URBACT_TUI_DB"},
 LOAD = """
 import os, sys
 from pathlib import Path
-from urbact_tui.directory import loader, yamlfile
+from urbact_tui.directory import loader, tables, yamlfile
 from urbact_tui.directory.errors import DirectoryError
 mode, source, db = sys.argv[1:4]
 loader.HELPER_FROM = 10**9 if mode == "alone" else 1
@@ -41,7 +41,7 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
         return job
     loader._index_job = dies(loader._index_job)
 if mode == "chunks":  # rows go in in small chunks
-    loader.CHUNK = 7
+    tables.CHUNK = 7
 indexed_here = []
 real_build_index = loader.build_index
 def build_index(*args):

@@ -316,9 +316,9 @@ JSON_VALUES = st.recursive(
 def test_stored_records_read_back_as_they_were_written(value):
     """The load's fast JSON encoder (orjson, with the standard library for what orjson
     refuses, such as integers beyond 64 bits) writes what json.loads reads back."""
-    from urbact_tui.directory.loader import _encode_json
+    from urbact_tui.directory.tables import encode_json
 
-    assert json.loads(_encode_json(value)) == value
+    assert json.loads(encode_json(value)) == value
 
 
 def _valid_mapping(draw, fields, ids) -> dict:
