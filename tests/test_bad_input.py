@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from urbact_tui.directory import yamlfile
+from urbact_tui.directory import yamlfile, yamlplaces
 from urbact_tui.directory.errors import DirectoryError
 from urbact_tui.directory.loader import load
 
@@ -104,7 +104,7 @@ def test_loader_raises_the_same_error_in_process(case, locating, tmp_path, monke
     """The app shows `DirectoryError.render()`: the same text as the CLI.  Large files
     are located item by item (per-item); the messages must be the same."""
     if locating == "per-item":
-        monkeypatch.setattr(yamlfile, "FULL_COMPOSE_LIMIT", 0)
+        monkeypatch.setattr(yamlplaces, "FULL_COMPOSE_LIMIT", 0)
     source = case_input(case, tmp_path)
     target = tmp_path / "new.db"
     with pytest.raises(DirectoryError) as caught:
@@ -216,7 +216,7 @@ def test_errors_in_a_large_file_are_located_without_composing_the_whole_file(
         mistake, expected, tmp_path, monkeypatch):
     """PyYAML needs about a minute to compose 40 MB: only the item at fault is composed."""
     text = big_directory_text(14_000)
-    assert len(text) > yamlfile.FULL_COMPOSE_LIMIT
+    assert len(text) > yamlplaces.FULL_COMPOSE_LIMIT
     last = text.rindex("    role: Officer 13999\n")
     text = text[:last] + mistake + text[last:]
     source = tmp_path / "big.yaml"
@@ -228,7 +228,7 @@ def test_errors_in_a_large_file_are_located_without_composing_the_whole_file(
         composed.append(len(stream))
         return real_compose(stream, *args, **kwargs)
 
-    monkeypatch.setattr(yamlfile.yaml, "compose", measured)
+    monkeypatch.setattr(yamlplaces.yaml, "compose", measured)
     with pytest.raises(DirectoryError) as caught:
         load(source, tmp_path / "new.db")
     error = caught.value

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from urbact_tui.directory import yamlfile
+from urbact_tui.directory import yamlfile, yamlplaces
 from urbact_tui.directory.errors import DirectoryError
 from urbact_tui.directory.loader import load
 from urbact_tui.directory.yamlfile import parse_text
@@ -65,7 +65,7 @@ def test_object_and_custom_tags_are_refused_and_nothing_runs(name, tmp_path):
 
 def test_tags_are_refused_even_when_pyyaml_cannot_read_the_file(tmp_path, monkeypatch):
     """The composer is only a locator; if it fails, a textual check still refuses the tag."""
-    monkeypatch.setattr(yamlfile, "_compose", lambda text: None)
+    monkeypatch.setattr(yamlplaces, "_compose", lambda text: None)
     marker = tmp_path / "ran"
     for name in ("apply", "verbatim", "tag-directive"):
         with pytest.raises(DirectoryError, match="is not allowed"):

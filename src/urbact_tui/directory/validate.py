@@ -18,7 +18,8 @@ from typing import Any
 
 from . import schema
 from .errors import DirectoryError
-from .yamlfile import SourceFile, excerpt, locate, source_line
+from .yamlfile import SourceFile
+from .yamlplaces import excerpt, locate, source_line
 
 Path_ = tuple[str | int, ...]
 
