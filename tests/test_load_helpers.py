@@ -24,9 +24,10 @@ ENV = {**{k: v for k, v in os.environ.items() if k != "URBACT_TUI_DB"},
        "PYTHONIOENCODING": "utf-8"}
 
 LOAD = """
-import os, sys
+import os, sys, time
 from pathlib import Path
 from urbact_tui.directory import loader, tables, yamlfile
+from urbact_tui.directory.forked import Forked
 from urbact_tui.directory.errors import DirectoryError
 mode, source, db = sys.argv[1:4]
 loader.HELPER_FROM = 10**9 if mode == "alone" else 1
@@ -42,6 +43,32 @@ if mode == "dying":  # every helper dies before it answers: the load does their 
     loader._index_job = dies(loader._index_job)
 if mode == "chunks":  # rows go in in small chunks
     tables.CHUNK = 7
+if mode in ("head start", "dying after the index"):  # the helper sends the index before
+    real_has_sent = Forked.has_sent                  # the load needs the result blocks
+    def has_sent(self):
+        deadline = time.monotonic() + 60
+        while not real_has_sent(self) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_has_sent(self)
+    Forked.has_sent = has_sent
+if mode == "no head start":  # the load comes to the result blocks first
+    Forked.has_sent = lambda self: False
+if mode == "dying after the index":
+    parent = os.getpid()
+    real_job = loader._index_job
+    def job(*args):
+        for number, value in enumerate(real_job(*args)):
+            if number == 1 and os.getpid() != parent:
+                time.sleep(0.5)  # (the index is sent meanwhile)
+                os._exit(3)
+            yield value
+    loader._index_job = job
+listed_here = []
+real_display_rows = loader.display_rows
+def display_rows(*args):
+    listed_here.append(os.getpid())
+    return real_display_rows(*args)
+loader.display_rows = display_rows
 indexed_here = []
 real_build_index = loader.build_index
 def build_index(*args):
@@ -61,6 +88,7 @@ except DirectoryError as exc:
     sys.exit(2)
 print("children left:", children_left())
 print("indexed by the load itself:", indexed_here.count(os.getpid()))
+print("result blocks made by the load itself:", listed_here.count(os.getpid()))
 print("files left:", sorted(p.name for p in Path(db).parent.iterdir() if p.name != Path(db).name))
 """
 
@@ -95,12 +123,15 @@ def alone(tmp_path_factory) -> dict[str, list]:
     return contents(db)
 
 
-@pytest.mark.parametrize(("mode", "indexed_here"), [
-    ("helpers", 0), ("chunks", 0),
-    ("dying", 1),  # when the helper fails, the load indexes by itself
+@pytest.mark.parametrize(("mode", "indexed_here", "listed_here"), [
+    ("helpers", 0, None), ("chunks", 0, None),  # (blocks: whichever process is free first)
+    ("dying", 1, 1),  # when the helper fails, the load indexes by itself
+    ("head start", 0, 0),  # the helper, done with the index, makes the result blocks
+    ("no head start", 0, 1),  # the load makes them while the helper indexes
+    ("dying after the index", 0, 1),  # the load makes the blocks the helper never sent
 ])
-def test_helpers_build_the_same_database_first_and_on_reload(mode, indexed_here, alone,
-                                                              tmp_path):
+def test_helpers_build_the_same_database_first_and_on_reload(mode, indexed_here, listed_here,
+                                                              alone, tmp_path):
     db = tmp_path / "directory.db"
     for _ in ("first load", "reload"):
         result = run_load(mode, bundled_seed(), db)
@@ -108,6 +139,8 @@ def test_helpers_build_the_same_database_first_and_on_reload(mode, indexed_here,
         assert "Traceback" not in result.stderr
         assert "children left: False" in result.stdout
         assert f"indexed by the load itself: {indexed_here}\n" in result.stdout
+        if listed_here is not None:
+            assert f"result blocks made by the load itself: {listed_here}\n" in result.stdout
         assert contents(db) == alone
         assert "files left: ['.directory.db.lock']" in result.stdout  # no temporary files
 

@@ -16,6 +16,7 @@ import gc
 import os
 import pickle
 import queue
+import select
 import signal
 import struct
 import sys
@@ -76,6 +77,17 @@ class Forked:
         os.close(write)
         self.pid: int | None = pid
         self._pipe: Any = open(read, "rb", closefd=True)  # noqa: SIM115 - closed by cancel()
+
+    def has_sent(self) -> bool:
+        """Whether the child has begun sending a value that has not been received yet:
+        its work for that value is done.  (Exact before the first `receive`: the
+        pipe is read through a buffer, which a `receive` may fill beyond its value.)"""
+        if self._pipe is None:
+            return False
+        try:
+            return bool(select.select([self._pipe], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def receive(self) -> Any:
         """The next value the child yielded; ChildFailed if the child died or failed
