@@ -63,18 +63,15 @@ if mode == "dying after the index":
                 os._exit(3)
             yield value
     loader._index_job = job
-listed_here = []
-real_display_rows = loader.display_rows
-def display_rows(*args):
-    listed_here.append(os.getpid())
-    return real_display_rows(*args)
-loader.display_rows = display_rows
-indexed_here = []
-real_build_index = loader.build_index
-def build_index(*args):
-    indexed_here.append(os.getpid())
-    return real_build_index(*args)
-loader.build_index = build_index
+made_by = {"build_index": [], "display_rows": []}  # the processes that called each
+def counted(name):
+    real = getattr(loader, name)
+    def call(*args):
+        made_by[name].append(os.getpid())
+        return real(*args)
+    setattr(loader, name, call)
+for name in made_by:
+    counted(name)
 def children_left():
     try:
         return os.waitpid(-1, os.WNOHANG) is not None
@@ -87,8 +84,8 @@ except DirectoryError as exc:
     print("children left:", children_left(), file=sys.stderr)
     sys.exit(2)
 print("children left:", children_left())
-print("indexed by the load itself:", indexed_here.count(os.getpid()))
-print("result blocks made by the load itself:", listed_here.count(os.getpid()))
+print("indexed by the load itself:", made_by["build_index"].count(os.getpid()))
+print("result blocks made by the load itself:", made_by["display_rows"].count(os.getpid()))
 print("files left:", sorted(p.name for p in Path(db).parent.iterdir() if p.name != Path(db).name))
 """
 

@@ -271,12 +271,11 @@ def _index_and_blocks(indexing: Forked | None, items: dict[str, list[dict]]
     """The search index blobs and the result list's blocks (`listing.blocks`).
 
     Whichever process is free first makes the blocks.  The helper makes them once
-    it has sent the index: if it has by the time this process comes to them (the
-    usual case at 100k contacts, where this process's tables take longer than
-    the index), it has a head start and this process takes both from it (0.2-0.35
-    s off a 100k load's wait).  Otherwise this process makes them itself while
-    the helper indexes, as with no helper, and stops the helper once it has the
-    index.
+    it has sent the index: if it has by the time this process comes to them (when
+    this process's tables took longer than the index: 5 of 15 traced 100k loads),
+    it has a head start and this process takes both from it (~0.25 s off the
+    load).  Otherwise this process makes them itself while the helper indexes, as
+    with no helper, and stops the helper once it has the index.
     """
     if indexing is not None and indexing.has_sent():
         search_index = _index(indexing, items)

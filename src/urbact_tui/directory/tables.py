@@ -1,7 +1,7 @@
 """The database's tables: created from the schema, filled with the items' rows.
 
 Each kind has a table of its own (one column per scalar field, JSON text for a
-list of texts), a link table per list of references and a child table per list
+list of texts or a mapping), a link table per list of references and a child table per list
 of records (as `records.plan` names them).  Rows are tuples made by a function
 compiled once per table layout, and bound with NULL as a NaN double (see
 `NULL`); every index is made once the rows are in.
@@ -54,7 +54,6 @@ def create_schema(db: Any) -> tuple[list[Index], dict[str, list[str]]]:
     db["meta"].create({"key": str, "value": str}, pk="key")
     columns = {table: [c.name for c in db[table].columns] for table in db.table_names()}
     return indexes, columns
-
 
 
 def write_kind_tables(conn: sqlite3.Connection, items: dict[str, list[dict]],

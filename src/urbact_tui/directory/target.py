@@ -88,7 +88,6 @@ def sync(path: Path) -> None:
         os.close(descriptor)
 
 
-
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 
