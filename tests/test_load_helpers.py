@@ -237,3 +237,39 @@ def test_a_helper_sends_each_value_as_it_is_made_without_waiting_for_the_parent(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "entries 5000000 {'index': [1, 2]}", "then: nothing more", "child reaped: True"]
+
+
+HAS_SENT = """
+import sys, time
+from pathlib import Path
+from urbact_tui.directory.forked import Forked
+
+go = Path(sys.argv[1])
+
+def values():
+    while not go.exists():  # the value is not made until the parent says so
+        time.sleep(0.01)
+    yield "index"
+
+forked = Forked(values)
+time.sleep(0.3)
+print("before it is made:", forked.has_sent())
+go.write_text("go")
+deadline = time.monotonic() + 30
+while not forked.has_sent():
+    assert time.monotonic() < deadline, "has_sent never turned true"
+    time.sleep(0.01)
+print("once it is sent:", forked.has_sent(), forked.receive())
+forked.cancel()
+print("once stopped:", forked.has_sent())
+"""
+
+
+def test_has_sent_tells_whether_the_next_value_is_ready_without_waiting(tmp_path):
+    """The load takes the result blocks from its helper only if the helper has sent the
+    index by then (see loader._index_and_blocks): `has_sent` must not block."""
+    result = subprocess.run([sys.executable, "-c", HAS_SENT, str(tmp_path / "go")],
+                            capture_output=True, text=True, env=ENV, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "before it is made: False", "once it is sent: True index", "once stopped: False"]
