@@ -2,8 +2,8 @@
 
 One place decides an item's title, its one-line subtitle (`display_rows`) and
 the text the search index holds for it (`build_entries`), so the CLI, the app
-and the index agree.  The two are apart because a large load makes them in
-two processes at once (see `loader`).
+and the index agree.  The two are apart because a large load may make them
+in two processes at once (see `loader._index_and_blocks`).
 """
 
 from __future__ import annotations
