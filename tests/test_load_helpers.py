@@ -273,3 +273,22 @@ def test_has_sent_tells_whether_the_next_value_is_ready_without_waiting(tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "before it is made: False", "once it is sent: True index", "once stopped: False"]
+
+
+def test_the_indexing_stage_is_reported_before_the_load_waits_for_the_index(tmp_path,
+                                                                            monkeypatch):
+    """A progress bar shows "indexing" while the load waits for its helper's index,
+    not the stage before it."""
+    from urbact_tui.directory import loader
+
+    events: list[str] = []
+    real = loader._index_and_blocks
+
+    def waits_for_the_index(*args):
+        events.append("waiting for the index")
+        return real(*args)
+
+    monkeypatch.setattr(loader, "_index_and_blocks", waits_for_the_index)
+    loader.load(bundled_seed(), tmp_path / "d.db",
+                progress=lambda stage, done, total: events.append(stage))
+    assert events.index("indexing") < events.index("waiting for the index") < events.index("done")

@@ -209,9 +209,9 @@ def _store(conn: sqlite3.Connection, db: Any, items: dict[str, list[dict]],
         for message in item.get("warnings") or ()])
     for index in indexes:  # after the rows: cheaper than row by row
         index.create(conn)
+    report("indexing", total, total)  # (before the wait for the helper's index)
     search_index, blocks = _index_and_blocks(indexing, items)
     tables.insert(conn, listing.TABLE, ["block", "text", "starts"], blocks)
-    report("indexing", total, total)
     tables.insert(conn, "search_index", ["name", "value"], list(search_index.items()))
     tables.insert(conn, "meta", ["key", "value"], [(k, str(v)) for k, v in {
         "schema_version": schema.SCHEMA_VERSION,
